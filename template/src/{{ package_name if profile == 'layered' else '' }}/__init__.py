@@ -1,0 +1,1 @@
+"""The service package; README.md describes its layers."""

@@ -1,0 +1,1 @@
+"""HTTP: routers, dependencies (the composition root) and the error mapping."""

@@ -1,0 +1,1 @@
+"""Settings, logging and domain errors: plain Python that every layer may use."""

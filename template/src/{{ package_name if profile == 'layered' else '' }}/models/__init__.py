@@ -1,0 +1,1 @@
+"""SQLAlchemy ORM models: the tables, as the repositories see them."""

@@ -1,0 +1,57 @@
+"""Items in the database. Returns schemas, so no ORM object leaves this module."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..core.errors import ConflictError
+from ..models.item import Item
+from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
+
+
+class SqlAlchemyItemRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, data: ItemCreate) -> ItemRead:
+        item = Item(name=data.name, description=data.description)
+        self._session.add(item)
+        await self._flush(data.name)
+        return ItemRead.model_validate(item)
+
+    async def get(self, item_id: int) -> ItemRead | None:
+        item = await self._session.get(Item, item_id)
+        return None if item is None else ItemRead.model_validate(item)
+
+    async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
+        total = await self._session.scalar(select(func.count()).select_from(Item))
+        rows = await self._session.scalars(
+            select(Item).order_by(Item.id).limit(limit).offset(offset)
+        )
+        return [ItemRead.model_validate(item) for item in rows], total or 0
+
+    async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead | None:
+        item = await self._session.get(Item, item_id)
+        if item is None:
+            return None
+        for field, value in changes.model_dump(exclude_unset=True, exclude_none=True).items():
+            setattr(item, field, value)
+        await self._flush(item.name)
+        return ItemRead.model_validate(item)
+
+    async def delete(self, item_id: int) -> bool:
+        item = await self._session.get(Item, item_id)
+        if item is None:
+            return False
+        await self._session.delete(item)
+        await self._session.flush()
+        return True
+
+    async def _flush(self, name: str) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            # The unique index on items.name is the source of truth, even under concurrent writes.
+            await self._session.rollback()
+            msg = f"An item named {name!r} already exists."
+            raise ConflictError(msg) from error

@@ -1,0 +1,1 @@
+"""Pydantic models that cross the API and the service boundary."""

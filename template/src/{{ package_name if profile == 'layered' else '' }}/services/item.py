@@ -1,0 +1,43 @@
+"""Item use cases."""
+
+from ..core.errors import NotFoundError
+from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
+from ..schemas.page import Page, PageParams
+from .ports import ItemRepository, Transaction
+
+
+class ItemService:
+    def __init__(self, items: ItemRepository, transaction: Transaction) -> None:
+        self._items = items
+        self._transaction = transaction
+
+    async def create(self, data: ItemCreate) -> ItemRead:
+        item = await self._items.add(data)
+        await self._transaction.commit()
+        return item
+
+    async def get(self, item_id: int) -> ItemRead:
+        item = await self._items.get(item_id)
+        if item is None:
+            raise _not_found(item_id)
+        return item
+
+    async def list(self, params: PageParams) -> Page[ItemRead]:
+        items, total = await self._items.list_page(limit=params.limit, offset=params.offset)
+        return Page[ItemRead](items=items, total=total, limit=params.limit, offset=params.offset)
+
+    async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
+        item = await self._items.update(item_id, changes)
+        if item is None:
+            raise _not_found(item_id)
+        await self._transaction.commit()
+        return item
+
+    async def delete(self, item_id: int) -> None:
+        if not await self._items.delete(item_id):
+            raise _not_found(item_id)
+        await self._transaction.commit()
+
+
+def _not_found(item_id: int) -> NotFoundError:
+    return NotFoundError(f"Item {item_id} does not exist.")
