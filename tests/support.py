@@ -1,0 +1,106 @@
+"""Rendering the template and running commands in what it renders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copier import run_copy
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Every profile the questionnaire offers; later profiles join here and the whole matrix follows.
+PROFILES = ["layered"]
+
+# Answers that make one variation of the default project. `id` names the test case.
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def postgres(self) -> bool:
+        return self.answers.get("database") == "postgresql"
+
+
+def single_option_variants(profile: str) -> list[Variant]:
+    """The profile's default project and each option changed on its own (cookiecutter-django style)."""
+    base = {"profile": profile}
+    variants = [
+        Variant(f"{profile}-defaults", base),
+        Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
+        Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
+        Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
+        Variant(f"{profile}-gitlab", {**base, "ci": "gitlab"}),
+        Variant(f"{profile}-no-ci", {**base, "ci": "none"}),
+        Variant(f"{profile}-no-docker", {**base, "docker": False}),
+        Variant(f"{profile}-no-assistants-no-tdd", {**base, "assistants": [], "tdd": False}),
+    ]
+    variants += [
+        Variant(f"{profile}-{license.lower()}", {**base, "license": license})
+        for license in ("Apache-2.0", "BSD-3-Clause", "Proprietary")
+    ]
+    variants += [
+        Variant(f"{profile}-py{version}", {**base, "python_version": version})
+        for version in ("3.12", "3.13")
+        if python_for(version) is not None
+    ]
+    return variants
+
+
+def render(destination: Path, **answers: Any) -> Path:
+    """Render the working tree of the template (committed or not) with default answers."""
+    run_copy(
+        str(REPO),
+        destination,
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    return destination
+
+
+def python_for(version: str) -> str | None:
+    """An interpreter of that minor version: pyenv's, or one on PATH."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for candidate in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}")):
+        return str(candidate)
+    found = shutil.which(f"python{version}")
+    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
+        return found
+    return None
+
+
+def project_env(project_python: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment a developer's shell would give the generated project."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env |= {"UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
+    if project_python:
+        env["UV_PYTHON"] = project_python
+    return env | extra
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=env or project_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def describe(result: subprocess.CompletedProcess[str]) -> str:
+    command = " ".join(map(str, result.args))
+    return f"`{command}` exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"

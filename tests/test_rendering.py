@@ -1,0 +1,289 @@
+"""What a render writes: clean output, the files each answer asks for, and valid file formats."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support import PROFILES, Variant, python_for, render, single_option_variants
+
+VARIANTS = [variant for profile in PROFILES for variant in single_option_variants(profile)]
+UNRENDERED = re.compile(r"\{\{|\{%|\{#|\.jinja\b")
+
+
+def rendered(tmp_path: Path, **answers: Any) -> Path:
+    return render(tmp_path / "project", **answers)
+
+
+def files_of(project: Path) -> list[Path]:
+    return sorted(path for path in project.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
+def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> None:
+    project = rendered(tmp_path, **variant.answers)
+
+    leftovers = [
+        str(path.relative_to(project))
+        for path in files_of(project)
+        if UNRENDERED.search(path.read_text(encoding="utf-8")) or path.suffix == ".jinja"
+    ]
+    assert leftovers == []
+    names = {path.name for path in project.rglob("*")}
+    assert not names & {"copier.yml", ".git", "__pycache__", "includes", "hooks", "template"}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_rendering_twice_gives_byte_identical_trees(tmp_path: Path, profile: str) -> None:
+    first = render(tmp_path / "first", profile=profile, auth="jwt")
+    second = render(tmp_path / "second", profile=profile, auth="jwt")
+
+    def snapshot(project: Path) -> dict[str, bytes]:
+        return {str(path.relative_to(project)): path.read_bytes() for path in files_of(project)}
+
+    assert snapshot(first) == snapshot(second)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
+def test_every_data_file_parses_and_every_python_file_compiles(
+    tmp_path: Path, variant: Variant
+) -> None:
+    project = rendered(tmp_path, **variant.answers)
+
+    for path in files_of(project):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(text)
+    # Parse with the project's own Python: newer versions get newer syntax (PEP 695 generics).
+    python = python_for(variant.answers.get("python_version", "3.11")) or sys.executable
+    sources = [str(path) for path in files_of(project) if path.suffix == ".py"]
+    parse = "import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p, encoding='utf-8').read(), p)"
+    result = subprocess.run([python, "-c", parse, *sources], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_answers_file_records_every_answer_for_copier_update(tmp_path: Path) -> None:
+    project = rendered(tmp_path, auth="jwt", database="postgresql")
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+    assert answers["_src_path"]
+    assert answers["_commit"]
+    assert (answers["auth"], answers["database"], answers["profile"]) == (
+        "jwt",
+        "postgresql",
+        "layered",
+    )
+    assert "reserved_module_names" not in answers
+
+
+def test_docker_false_renders_no_docker_files(tmp_path: Path) -> None:
+    project = rendered(tmp_path, docker=False)
+
+    assert not (project / "Dockerfile").exists()
+    assert not (project / ".dockerignore").exists()
+    assert "docker build" not in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("ci", "present", "absent"),
+    [
+        ("github", ".github/workflows/ci.yml", ".gitlab-ci.yml"),
+        ("gitlab", ".gitlab-ci.yml", ".github"),
+        ("none", None, ".github"),
+    ],
+)
+def test_ci_answer_decides_the_ci_file(
+    tmp_path: Path, ci: str, present: str | None, absent: str
+) -> None:
+    project = rendered(tmp_path, ci=ci)
+
+    if present:
+        assert (project / present).is_file()
+    assert not (project / absent).exists()
+    if ci == "none":
+        assert not (project / ".gitlab-ci.yml").exists()
+
+
+def test_auth_none_renders_no_user_code(tmp_path: Path) -> None:
+    project = rendered(tmp_path, auth="none")
+
+    names = [path.name for path in files_of(project)]
+    assert not {"security.py", "user.py", "auth.py", "test_auth_api.py"} & set(names)
+    assert not list((project / "migrations" / "versions").glob("*users*"))
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert not [d for d in dependencies if d.startswith(("pyjwt", "argon2"))]
+
+
+def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path) -> None:
+    project = rendered(tmp_path, auth="jwt")
+    package = project / "src" / "my_service"
+
+    for module in ("core/security.py", "models/user.py", "services/auth.py", "api/auth.py"):
+        assert (package / module).is_file(), module
+    assert (project / "migrations" / "versions" / "0002_create_users.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("license_id", "first_line"),
+    [
+        ("MIT", "MIT License"),
+        ("Apache-2.0", "Apache License"),
+        ("BSD-3-Clause", "BSD 3-Clause License"),
+        ("Proprietary", "All rights reserved."),
+    ],
+)
+def test_license_answer_writes_that_license(
+    tmp_path: Path, license_id: str, first_line: str
+) -> None:
+    project = rendered(tmp_path, license=license_id, author_name='Zoë "Z" Example')
+
+    text = (project / "LICENSE").read_text()
+    assert first_line in text.splitlines()[0] or first_line in text[:200]
+    assert 'Zoë "Z" Example' in text
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata.get("license") == (None if license_id == "Proprietary" else license_id)
+    assert metadata["authors"] == [{"name": 'Zoë "Z" Example'}]
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+def test_python_version_sets_every_minimum(tmp_path: Path, version: str) -> None:
+    project = rendered(tmp_path, python_version=version)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={version}"
+    assert pyproject["tool"]["mypy"]["python_version"] == version
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{version.replace('.', '')}"
+    assert f"FROM python:{version}-slim AS build" in (project / "Dockerfile").read_text()
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    setup = next(s for s in workflow["jobs"]["checks"]["steps"] if "setup-python" in s.get("uses", ""))
+    assert setup["with"]["python-version"] == version
+
+
+def test_quotes_and_non_ascii_in_answers_stay_valid_toml_and_python(tmp_path: Path) -> None:
+    name = 'Ünïcode "Quoted" \\ Service'
+    project = rendered(
+        tmp_path,
+        project_name=name,
+        description='Says "hi" \\ in 日本語',
+        author_name="Ærøskøbing Team",
+        author_email="team@example.com",
+    )
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == 'Says "hi" \\ in 日本語'
+    assert pyproject["project"]["authors"] == [
+        {"name": "Ærøskøbing Team", "email": "team@example.com"}
+    ]
+    config = project / "src" / "n_code_quoted_service" / "core" / "config.py"
+    namespace: dict[str, Any] = {}
+    tree = ast.parse(config.read_text())
+    settings_class = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+    app_name = next(
+        n.value for n in settings_class.body
+        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "app_name"
+    )
+    assert ast.literal_eval(app_name) == name
+    del namespace
+
+
+def test_every_pinned_dev_tool_is_an_exact_version(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+
+    dev = tomllib.loads((project / "pyproject.toml").read_text())["dependency-groups"]["dev"]
+    assert dev
+    assert all("==" in requirement for requirement in dev)
+
+
+def test_pre_commit_hooks_are_local_and_run_the_pinned_tools(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    entries = {hook["id"]: hook["entry"] for hook in config["repos"][0]["hooks"]}
+    assert entries == {
+        "ruff-check": "uv run ruff check --fix",
+        "ruff-format": "uv run ruff format",
+        "mypy": "uv run mypy",
+        "lint-imports": "uv run lint-imports",
+    }
+
+
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_dockerfile_passes_hadolint(tmp_path: Path, database: str) -> None:
+    project = rendered(tmp_path, database=database, auth="jwt")
+
+    result = subprocess.run(
+        [_tool("hadolint"), "--failure-threshold", "info", "Dockerfile"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (project / "Dockerfile").read_text()
+    assert "USER 10001" in text
+    assert text.count("FROM ") == 2
+
+
+@pytest.mark.parametrize(
+    ("ci", "path", "schema"),
+    [
+        ("github", ".github/workflows/ci.yml", "vendor.github-workflows"),
+        ("gitlab", ".gitlab-ci.yml", "vendor.gitlab-ci"),
+    ],
+)
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_ci_file_matches_its_schema(
+    tmp_path: Path, ci: str, path: str, schema: str, database: str
+) -> None:
+    project = rendered(tmp_path, ci=ci, database=database)
+
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", schema, path],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("assistants", "expected"),
+    [
+        (["claude", "agents"], {"AGENTS.md", "CLAUDE.md"}),
+        (["agents"], {"AGENTS.md"}),
+        (["claude"], {"AGENTS.md", "CLAUDE.md"}),
+        ([], set()),
+    ],
+)
+def test_assistants_answer_decides_the_agent_files(
+    tmp_path: Path, assistants: list[str], expected: set[str]
+) -> None:
+    project = rendered(tmp_path, assistants=assistants)
+
+    present = {name for name in ("AGENTS.md", "CLAUDE.md") if (project / name).exists()}
+    assert present == expected
+    if "CLAUDE.md" in present:
+        assert (project / "CLAUDE.md").read_text().startswith("@AGENTS.md\n")
+
+
+@pytest.mark.parametrize("tdd", [True, False])
+def test_tdd_answer_decides_the_test_first_rule(tmp_path: Path, tdd: bool) -> None:
+    project = rendered(tmp_path, tdd=tdd)
+
+    assert ("Test first:" in (project / "AGENTS.md").read_text()) is tdd
