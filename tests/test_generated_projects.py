@@ -1,0 +1,137 @@
+"""Every rendered project passes its own checks on the first run: the heart of the template.
+
+Each variant is rendered and installed once per worker; its checks are separate tests, grouped on one
+xdist worker so they share that install.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from support import (
+    PROFILES,
+    Variant,
+    describe,
+    project_env,
+    python_for,
+    render,
+    run,
+    single_option_variants,
+)
+
+VARIANTS = [variant for profile in PROFILES for variant in single_option_variants(profile)]
+CHECKS = {
+    "ruff-check": ["uv", "run", "ruff", "check"],
+    "ruff-format": ["uv", "run", "ruff", "format", "--check"],
+    "mypy-strict": ["uv", "run", "mypy"],
+    "lint-imports": ["uv", "run", "lint-imports"],
+}
+
+_installed: dict[str, Path] = {}
+
+pytestmark = pytest.mark.slow
+
+
+def env_for(variant: Variant, **extra: str) -> dict[str, str]:
+    return project_env(python_for(variant.answers.get("python_version", "3.11")), **extra)
+
+
+def installed_project(variant: Variant, factory: pytest.TempPathFactory) -> Path:
+    """The variant rendered and `uv sync`ed, once per worker."""
+    if variant.id not in _installed:
+        project = render(factory.mktemp(variant.id) / "project", **variant.answers)
+        sync = run(["uv", "sync"], project, env_for(variant))
+        assert sync.returncode == 0, describe(sync)
+        _installed[variant.id] = project
+    return _installed[variant.id]
+
+
+def grouped(variants: list[Variant]) -> list[pytest.ParameterSet]:
+    return [
+        pytest.param(variant, id=variant.id, marks=pytest.mark.xdist_group(variant.id))
+        for variant in variants
+    ]
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("variant", grouped(VARIANTS))
+def test_static_check_passes(
+    variant: Variant, check: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+
+    result = run(CHECKS[check], project, env_for(variant))
+
+    assert result.returncode == 0, describe(result)
+
+
+@pytest.mark.parametrize("variant", grouped(VARIANTS))
+def test_generated_test_suite_passes(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    extra = {}
+    if variant.postgres:
+        # The postgresql variants run against the real server, in a database of their own.
+        extra["TEST_DATABASE_URL"] = request.getfixturevalue("postgres_database")
+
+    result = run(["uv", "run", "pytest", "-p", "no:cacheprovider"], project, env_for(variant, **extra))
+
+    assert result.returncode == 0, describe(result)
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"\d+ (skipped|xfailed|deselected)", summary), summary
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("profile", PROFILES)
+def test_sqlite_project_suite_also_passes_on_postgresql(
+    profile: str, tmp_path: Path, postgres_database: str
+) -> None:
+    project = render(tmp_path / "project", profile=profile, auth="jwt")
+    env = project_env(python_for("3.11"))
+    sync = run(["uv", "sync", "--extra", "postgresql"], project, env)
+    assert sync.returncode == 0, describe(sync)
+
+    result = run(
+        ["uv", "run", "pytest", "-p", "no:cacheprovider"],
+        project,
+        project_env(python_for("3.11"), TEST_DATABASE_URL=postgres_database),
+    )
+
+    assert result.returncode == 0, describe(result)
+
+
+WRONG_WAY_IMPORTS = {
+    "layered": [
+        # (module to edit, the import it gains, the contract that must break)
+        ("services/item.py", "import sqlalchemy", "Services know nothing of HTTP, SQL"),
+        ("services/item.py", "from ..repositories import item as _repo", "Services know nothing"),
+        ("api/items.py", "from ..models import item as _model", "Routers reach data only through"),
+        ("core/config.py", "import fastapi", "Schemas and core are plain Python"),
+        ("models/item.py", "from ..services import item as _service", "Layers:"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("profile", "module", "line", "contract"),
+    [(profile, *case) for profile in PROFILES for case in WRONG_WAY_IMPORTS[profile]],
+)
+def test_a_wrong_way_import_breaks_a_contract(
+    tmp_path: Path, profile: str, module: str, line: str, contract: str
+) -> None:
+    project = render(tmp_path / "project", profile=profile)
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+    assert run(["uv", "run", "lint-imports"], project, env).returncode == 0
+    target = project / "src" / "my_service" / module
+    target.write_text(f"{line}  # noqa\n{target.read_text()}")
+
+    result = run(["uv", "run", "lint-imports"], project, env)
+
+    assert result.returncode != 0
+    broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]
+    assert any(contract in row for row in broken), result.stdout
