@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Every profile the questionnaire offers; later profiles join here and the whole matrix follows.
 PROFILES = ["layered"]
 
+
 # Answers that make one variation of the default project. `id` names the test case.
 @dataclass(frozen=True)
 class Variant:
@@ -28,7 +29,7 @@ class Variant:
 
 
 def single_option_variants(profile: str) -> list[Variant]:
-    """The profile's default project and each option changed on its own (cookiecutter-django style)."""
+    """The profile's defaults, then each option changed on its own (cookiecutter-django style)."""
     base = {"profile": profile}
     variants = [
         Variant(f"{profile}-defaults", base),
@@ -103,4 +104,6 @@ def run(
 
 def describe(result: subprocess.CompletedProcess[str]) -> str:
     command = " ".join(map(str, result.args))
-    return f"`{command}` exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return (
+        f"`{command}` exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )

@@ -1,7 +1,7 @@
 """Every rendered project passes its own checks on the first run: the heart of the template.
 
-Each variant is rendered and installed once per worker; its checks are separate tests, grouped on one
-xdist worker so they share that install.
+Each variant is rendered and installed once per worker; its checks are separate tests, grouped on
+one xdist worker so they share that install.
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ def test_generated_test_suite_passes(
         # The postgresql variants run against the real server, in a database of their own.
         extra["TEST_DATABASE_URL"] = request.getfixturevalue("postgres_database")
 
-    result = run(["uv", "run", "pytest", "-p", "no:cacheprovider"], project, env_for(variant, **extra))
+    result = run(
+        ["uv", "run", "pytest", "-p", "no:cacheprovider"], project, env_for(variant, **extra)
+    )
 
     assert result.returncode == 0, describe(result)
     summary = result.stdout.strip().splitlines()[-1]

@@ -120,7 +120,9 @@ PROJECT_NAMES = st.text(
 
 
 # `--defaults` does not run validators on derived defaults, so they must be valid by construction.
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(project_name=PROJECT_NAMES)
 def test_any_name_derives_a_slug_and_package_the_validators_accept(
     tmp_path_factory: pytest.TempPathFactory, project_name: str

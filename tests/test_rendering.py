@@ -67,7 +67,9 @@ def test_every_data_file_parses_and_every_python_file_compiles(
     python = python_for(variant.answers.get("python_version", "3.11")) or sys.executable
     sources = [str(path) for path in files_of(project) if path.suffix == ".py"]
     parse = "import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p, encoding='utf-8').read(), p)"
-    result = subprocess.run([python, "-c", parse, *sources], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [python, "-c", parse, *sources], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -120,7 +122,9 @@ def test_auth_none_renders_no_user_code(tmp_path: Path) -> None:
     names = [path.name for path in files_of(project)]
     assert not {"security.py", "user.py", "auth.py", "test_auth_api.py"} & set(names)
     assert not list((project / "migrations" / "versions").glob("*users*"))
-    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
     assert not [d for d in dependencies if d.startswith(("pyjwt", "argon2"))]
 
 
@@ -148,7 +152,7 @@ def test_license_answer_writes_that_license(
     project = rendered(tmp_path, license=license_id, author_name='Zoë "Z" Example')
 
     text = (project / "LICENSE").read_text()
-    assert first_line in text.splitlines()[0] or first_line in text[:200]
+    assert first_line in text[:200]
     assert 'Zoë "Z" Example' in text
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata.get("license") == (None if license_id == "Proprietary" else license_id)
@@ -165,7 +169,9 @@ def test_python_version_sets_every_minimum(tmp_path: Path, version: str) -> None
     assert pyproject["tool"]["ruff"]["target-version"] == f"py{version.replace('.', '')}"
     assert f"FROM python:{version}-slim AS build" in (project / "Dockerfile").read_text()
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
-    setup = next(s for s in workflow["jobs"]["checks"]["steps"] if "setup-python" in s.get("uses", ""))
+    setup = next(
+        s for s in workflow["jobs"]["checks"]["steps"] if "setup-python" in s.get("uses", "")
+    )
     assert setup["with"]["python-version"] == version
 
 
@@ -185,15 +191,14 @@ def test_quotes_and_non_ascii_in_answers_stay_valid_toml_and_python(tmp_path: Pa
         {"name": "Ærøskøbing Team", "email": "team@example.com"}
     ]
     config = project / "src" / "n_code_quoted_service" / "core" / "config.py"
-    namespace: dict[str, Any] = {}
     tree = ast.parse(config.read_text())
     settings_class = next(n for n in tree.body if isinstance(n, ast.ClassDef))
     app_name = next(
-        n.value for n in settings_class.body
+        n.value
+        for n in settings_class.body
         if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "app_name"
     )
     assert ast.literal_eval(app_name) == name
-    del namespace
 
 
 def test_every_pinned_dev_tool_is_an_exact_version(tmp_path: Path) -> None:

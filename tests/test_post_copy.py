@@ -1,0 +1,80 @@
+"""The post-copy task: git init and a first `uv sync` where it can, a one-line reason where not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def copy_with_tasks(destination: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            str(REPO),
+            str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_copy_initialises_git_and_installs_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "service"
+
+    result = copy_with_tasks(project)
+
+    assert result.returncode == 0, result.stderr
+    assert (project / ".git").is_dir()
+    assert (project / ".venv" / "bin" / "python").exists()
+    assert "installed the project and its dev tools" in result.stderr
+
+
+def path_without_uv() -> str:
+    """This machine's PATH less every directory that holds a `uv`."""
+    kept = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
+    assert shutil.which("git", path=os.pathsep.join(kept)) is not None
+    return os.pathsep.join(kept)
+
+
+def test_copy_without_uv_skips_the_install_with_a_reason(tmp_path: Path) -> None:
+    project = tmp_path / "service"
+
+    result = copy_with_tasks(project, path=path_without_uv())
+
+    assert result.returncode == 0, result.stderr
+    assert "uv not found; skipped `uv sync`" in result.stderr
+    assert (project / ".git").is_dir()
+    assert not (project / ".venv").exists()
+    assert (project / "pyproject.toml").is_file()
+
+
+def test_copy_into_an_existing_repository_does_not_nest_a_new_one(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    project = tmp_path / "services" / "billing"
+
+    result = copy_with_tasks(project, path=path_without_uv())
+
+    assert result.returncode == 0, result.stderr
+    assert "already inside a git repository" in result.stderr
+    assert not (project / ".git").exists()
