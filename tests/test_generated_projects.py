@@ -93,15 +93,11 @@ def test_sqlite_project_suite_also_passes_on_postgresql(
     profile: str, tmp_path: Path, postgres_database: str
 ) -> None:
     project = render(tmp_path / "project", profile=profile, auth="jwt")
-    env = project_env(python_for("3.11"))
+    env = project_env(python_for("3.11"), TEST_DATABASE_URL=postgres_database)
     sync = run(["uv", "sync", "--extra", "postgresql"], project, env)
     assert sync.returncode == 0, describe(sync)
 
-    result = run(
-        ["uv", "run", "pytest", "-p", "no:cacheprovider"],
-        project,
-        project_env(python_for("3.11"), TEST_DATABASE_URL=postgres_database),
-    )
+    result = run(["uv", "run", "pytest", "-p", "no:cacheprovider"], project, env)
 
     assert result.returncode == 0, describe(result)
 

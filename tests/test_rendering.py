@@ -96,24 +96,18 @@ def test_docker_false_renders_no_docker_files(tmp_path: Path) -> None:
     assert "docker build" not in (project / "README.md").read_text()
 
 
+CI_FILES = {".github/workflows/ci.yml", ".gitlab-ci.yml"}
+
+
 @pytest.mark.parametrize(
-    ("ci", "present", "absent"),
-    [
-        ("github", ".github/workflows/ci.yml", ".gitlab-ci.yml"),
-        ("gitlab", ".gitlab-ci.yml", ".github"),
-        ("none", None, ".github"),
-    ],
+    ("ci", "expected"),
+    [("github", {".github/workflows/ci.yml"}), ("gitlab", {".gitlab-ci.yml"}), ("none", set())],
 )
-def test_ci_answer_decides_the_ci_file(
-    tmp_path: Path, ci: str, present: str | None, absent: str
-) -> None:
+def test_ci_answer_decides_the_ci_file(tmp_path: Path, ci: str, expected: set[str]) -> None:
     project = rendered(tmp_path, ci=ci)
 
-    if present:
-        assert (project / present).is_file()
-    assert not (project / absent).exists()
-    if ci == "none":
-        assert not (project / ".gitlab-ci.yml").exists()
+    assert {path for path in CI_FILES if (project / path).exists()} == expected
+    assert (project / ".github").exists() is (ci == "github")
 
 
 def test_auth_none_renders_no_user_code(tmp_path: Path) -> None:
