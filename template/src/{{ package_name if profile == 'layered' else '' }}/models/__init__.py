@@ -1,1 +1,0 @@
-"""SQLAlchemy ORM models: the tables, as the repositories see them."""
