@@ -111,6 +111,13 @@ WRONG_WAY_IMPORTS = {
         ("core/config.py", "import fastapi", "Schemas and core are plain Python"),
         ("models/item.py", "from ..services import item as _service", "Layers:"),
     ],
+    "model-first": [
+        ("repositories/items.py", "import fastapi", "Repositories return TypedDict rows"),
+        ("repositories/items.py", "from ..models import item as _model", "Repositories return"),
+        ("api/items.py", "from ..tables import items as _table", "Routes reach tables only"),
+        ("models/item.py", "import sqlalchemy", "Models and core are plain"),
+        ("tables.py", "from .repositories import items as _repository", "Layers:"),
+    ],
 }
 
 

@@ -9,6 +9,7 @@ import pexpect
 import yaml
 from support import REPO
 
+UP = "\x1b[A"
 DOWN = "\x1b[B"
 ENTER = "\r"
 CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
@@ -44,7 +45,7 @@ def test_questionnaire_in_a_terminal_reasks_a_bad_answer_and_renders(tmp_path: P
     answer("One-line description", CLEAR_LINE + "Bills customers." + ENTER)
     answer("Author or team name", ENTER)
     answer("Contact email", ENTER)
-    answer("Architecture profile", ENTER)
+    answer("Architecture profile", UP + ENTER)  # model-first, above the default
     answer("Database:", ENTER)
     answer("Authentication:", DOWN + ENTER)  # jwt
     answer("test-first", ENTER)
@@ -59,13 +60,16 @@ def test_questionnaire_in_a_terminal_reasks_a_bad_answer_and_renders(tmp_path: P
     assert child.exitstatus == 0, child.before
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
     assert {
-        key: answers[key] for key in ("project_slug", "package_name", "auth", "ci", "license")
+        key: answers[key]
+        for key in ("project_slug", "package_name", "profile", "auth", "ci", "license")
     } == {
         "project_slug": "billing-api",
         "package_name": "billing_api",
+        "profile": "model-first",
         "auth": "jwt",
         "ci": "gitlab",
         "license": "Apache-2.0",
     }
+    assert (destination / "src" / "billing_api" / "tables.py").is_file()
     assert (destination / "src" / "billing_api" / "api" / "auth.py").is_file()
     assert (destination / ".gitlab-ci.yml").is_file()

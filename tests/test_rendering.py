@@ -110,11 +110,74 @@ def test_ci_answer_decides_the_ci_file(tmp_path: Path, ci: str, expected: set[st
     assert (project / ".github").exists() is (ci == "github")
 
 
-def test_auth_none_renders_no_user_code(tmp_path: Path) -> None:
-    project = rendered(tmp_path, auth="none")
+# Paths only one profile has: where the trees differ, as their architectures do.
+CHARACTERISTIC_PATHS = {
+    "model-first": [
+        "src/my_service/tables.py",
+        "src/my_service/repositories/items.py",
+        "tests/integration/test_items_repository.py",
+    ],
+    "layered": [
+        "src/my_service/services/ports.py",
+        "src/my_service/services/item.py",
+        "src/my_service/schemas/item.py",
+        "src/my_service/models/base.py",
+        "src/my_service/repositories/item.py",
+        "tests/fakes.py",
+        "tests/unit/test_item_service.py",
+    ],
+}
+
+JWT_MODULES = {
+    "model-first": ["core/security.py", "models/user.py", "repositories/users.py", "api/auth.py"],
+    "layered": [
+        "core/security.py",
+        "models/user.py",
+        "schemas/user.py",
+        "repositories/user.py",
+        "services/auth.py",
+        "api/auth.py",
+    ],
+}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_profile_has_its_own_modules_and_none_of_another_profiles(
+    tmp_path: Path, profile: str
+) -> None:
+    project = rendered(tmp_path, profile=profile)
+
+    for owner, paths in CHARACTERISTIC_PATHS.items():
+        for path in paths:
+            assert (project / path).is_file() is (owner == profile), path
+
+
+def test_model_first_has_no_service_layer_until_one_is_added(tmp_path: Path) -> None:
+    project = rendered(tmp_path, profile="model-first")
+
+    assert not (project / "src" / "my_service" / "services").exists()
+    contracts = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contracts["contracts"] if c["id"] == "layers")["layers"]
+    assert "(my_service.services)" in layers
+
+
+def test_model_first_repositories_return_typed_dict_rows(tmp_path: Path) -> None:
+    project = rendered(tmp_path, profile="model-first")
+
+    tree = ast.parse((project / "src" / "my_service" / "repositories" / "items.py").read_text())
+    functions = [node for node in tree.body if isinstance(node, ast.AsyncFunctionDef)]
+    assert {function.name for function in functions} >= {"get", "list_page", "insert", "update"}
+    for function in functions:
+        assert function.returns is not None
+        assert "DBItemRow" in ast.unparse(function.returns) or function.name == "delete"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_auth_none_renders_no_user_code(tmp_path: Path, profile: str) -> None:
+    project = rendered(tmp_path, profile=profile, auth="none")
 
     names = [path.name for path in files_of(project)]
-    assert not {"security.py", "user.py", "auth.py", "test_auth_api.py"} & set(names)
+    assert not {"security.py", "user.py", "users.py", "auth.py", "test_auth_api.py"} & set(names)
     assert not list((project / "migrations" / "versions").glob("*users*"))
     dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
         "dependencies"
@@ -122,11 +185,12 @@ def test_auth_none_renders_no_user_code(tmp_path: Path) -> None:
     assert not [d for d in dependencies if d.startswith(("pyjwt", "argon2"))]
 
 
-def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path) -> None:
-    project = rendered(tmp_path, auth="jwt")
+@pytest.mark.parametrize("profile", PROFILES)
+def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path, profile: str) -> None:
+    project = rendered(tmp_path, profile=profile, auth="jwt")
     package = project / "src" / "my_service"
 
-    for module in ("core/security.py", "models/user.py", "services/auth.py", "api/auth.py"):
+    for module in JWT_MODULES[profile]:
         assert (package / module).is_file(), module
     assert (project / "migrations" / "versions" / "0002_create_users.py").is_file()
 

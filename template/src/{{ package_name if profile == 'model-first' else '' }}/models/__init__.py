@@ -1,0 +1,1 @@
+"""Pydantic models: what clients send and receive. No SQL and no HTTP here."""

@@ -1,0 +1,92 @@
+"""Item rows: SQL in, `DBItemRow` out; never an ORM object or a Pydantic model."""
+
+from typing import Any, TypedDict
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..core.errors import ConflictError
+from ..tables import items
+
+
+class DBItemRow(TypedDict):
+    id: int
+    name: str
+    description: str
+
+
+# Exactly the columns a DBItemRow has: a read never fetches more than it returns.
+_COLUMNS = (items.c.id, items.c.name, items.c.description)
+
+
+def _item_row(row: RowMapping) -> DBItemRow:
+    return DBItemRow(id=row["id"], name=row["name"], description=row["description"])
+
+
+async def get(connection: AsyncConnection, item_id: int) -> DBItemRow | None:
+    result = await connection.execute(sa.select(*_COLUMNS).where(items.c.id == item_id))
+    row = result.mappings().one_or_none()
+    return None if row is None else _item_row(row)
+
+
+async def list_page(
+    connection: AsyncConnection, *, limit: int, offset: int
+) -> tuple[list[DBItemRow], int]:
+    """One page, ordered by id, and the number of items in all pages, in one query."""
+    total = sa.func.count().over().label("total")
+    result = await connection.execute(
+        sa.select(*_COLUMNS, total).order_by(items.c.id).limit(limit).offset(offset)
+    )
+    rows = result.mappings().all()
+    if not rows:
+        # Past the last page there is no row to carry the window total: count on its own.
+        counted = await connection.scalar(sa.select(sa.func.count()).select_from(items))
+        return [], counted or 0
+    return [_item_row(row) for row in rows], rows[0]["total"]
+
+
+async def insert(connection: AsyncConnection, *, name: str, description: str) -> DBItemRow:
+    statement = sa.insert(items).values(name=name, description=description).returning(*_COLUMNS)
+    result = await _execute_unique(connection, statement, name)
+    return _item_row(result.mappings().one())
+
+
+async def update(
+    connection: AsyncConnection,
+    item_id: int,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> DBItemRow | None:
+    """Change the fields given (None leaves a field as it is); None if there is no such item."""
+    changes = {
+        column: value
+        for column, value in (("name", name), ("description", description))
+        if value is not None
+    }
+    if not changes:
+        return await get(connection, item_id)
+    statement = sa.update(items).where(items.c.id == item_id).values(changes).returning(*_COLUMNS)
+    result = await _execute_unique(connection, statement, name)
+    row = result.mappings().one_or_none()
+    return None if row is None else _item_row(row)
+
+
+async def delete(connection: AsyncConnection, item_id: int) -> bool:
+    result = await connection.execute(
+        sa.delete(items).where(items.c.id == item_id).returning(items.c.id)
+    )
+    return result.first() is not None
+
+
+async def _execute_unique(
+    connection: AsyncConnection, statement: sa.Executable, name: str | None
+) -> sa.CursorResult[Any]:
+    try:
+        return await connection.execute(statement)
+    except IntegrityError as error:
+        # The unique index on items.name is the source of truth, even under concurrent writes.
+        msg = f"An item named {name!r} already exists."
+        raise ConflictError(msg) from error
