@@ -165,11 +165,18 @@ def test_model_first_repositories_return_typed_dict_rows(tmp_path: Path) -> None
     project = rendered(tmp_path, profile="model-first")
 
     tree = ast.parse((project / "src" / "my_service" / "repositories" / "items.py").read_text())
-    functions = [node for node in tree.body if isinstance(node, ast.AsyncFunctionDef)]
-    assert {function.name for function in functions} >= {"get", "list_page", "insert", "update"}
-    for function in functions:
-        assert function.returns is not None
-        assert "DBItemRow" in ast.unparse(function.returns) or function.name == "delete"
+    returns = {
+        node.name: ast.unparse(node.returns)
+        for node in tree.body
+        if isinstance(node, ast.AsyncFunctionDef) and node.returns and not node.name.startswith("_")
+    }
+    assert returns == {
+        "get": "DBItemRow | None",
+        "list_page": "tuple[list[DBItemRow], int]",
+        "insert": "DBItemRow",
+        "update": "DBItemRow | None",
+        "delete": "bool",
+    }
 
 
 @pytest.mark.parametrize("profile", PROFILES)
