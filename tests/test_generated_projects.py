@@ -140,3 +140,27 @@ def test_a_wrong_way_import_breaks_a_contract(
     assert result.returncode != 0
     broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]
     assert any(contract in row for row in broken), result.stdout
+
+
+def test_model_first_takes_a_services_layer_the_way_its_readme_says(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", profile="model-first")
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+    package = project / "src" / "my_service"
+    (package / "services").mkdir()
+    (package / "services" / "__init__.py").write_text("")
+    (package / "services" / "items.py").write_text("from ..repositories import items as items\n")
+    routes = package / "api" / "items.py"
+    routes.write_text(f"from ..services import items as _service  # noqa\n{routes.read_text()}")
+    readme = (project / "README.md").read_text()
+    contract = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)
+    assert contract is not None, "the README shows the services contract"
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(f"\n{contract.group(1)}")
+
+    kept = run(["uv", "run", "lint-imports"], project, env)
+    (package / "services" / "items.py").write_text("import fastapi  # noqa\n")
+    broken = run(["uv", "run", "lint-imports"], project, env)
+
+    assert kept.returncode == 0, describe(kept)
+    assert "Services know nothing of HTTP BROKEN" in broken.stdout, describe(broken)
