@@ -49,7 +49,7 @@ async def list_page(
 
 async def insert(connection: AsyncConnection, *, name: str, description: str) -> DBItemRow:
     statement = sa.insert(items).values(name=name, description=description).returning(*_COLUMNS)
-    result = await _execute_unique(connection, statement, name)
+    result = await _write(connection, statement, name=name)
     return _item_row(result.mappings().one())
 
 
@@ -61,15 +61,12 @@ async def update(
     description: str | None = None,
 ) -> DBItemRow | None:
     """Change the fields given (None leaves a field as it is); None if there is no such item."""
-    changes = {
-        column: value
-        for column, value in (("name", name), ("description", description))
-        if value is not None
-    }
+    fields = {"name": name, "description": description}
+    changes = {column: value for column, value in fields.items() if value is not None}
     if not changes:
         return await get(connection, item_id)
     statement = sa.update(items).where(items.c.id == item_id).values(changes).returning(*_COLUMNS)
-    result = await _execute_unique(connection, statement, name)
+    result = await _write(connection, statement, name=name)
     row = result.mappings().one_or_none()
     return None if row is None else _item_row(row)
 
@@ -81,9 +78,10 @@ async def delete(connection: AsyncConnection, item_id: int) -> bool:
     return result.first() is not None
 
 
-async def _execute_unique(
-    connection: AsyncConnection, statement: sa.Executable, name: str | None
+async def _write(
+    connection: AsyncConnection, statement: sa.Executable, *, name: str | None
 ) -> sa.CursorResult[Any]:
+    """Run an insert or update; a name another item has becomes a ConflictError."""
     try:
         return await connection.execute(statement)
     except IntegrityError as error:
