@@ -35,13 +35,14 @@ async def list_page(
     connection: AsyncConnection, *, limit: int, offset: int
 ) -> tuple[list[DBItemRow], int]:
     """One page, ordered by id, and the number of items in all pages, in one query."""
-    total = sa.func.count().over().label("total")
+    # An uncorrelated subquery: counted once per query, without reading the rows it skips.
+    total = sa.select(sa.func.count()).select_from(items).scalar_subquery().label("total")
     result = await connection.execute(
         sa.select(*_COLUMNS, total).order_by(items.c.id).limit(limit).offset(offset)
     )
     rows = result.mappings().all()
     if not rows:
-        # Past the last page there is no row to carry the window total: count on its own.
+        # Past the last page there is no row to carry the total: count on its own.
         counted = await connection.scalar(sa.select(sa.func.count()).select_from(items))
         return [], counted or 0
     return [_item_row(row) for row in rows], rows[0]["total"]

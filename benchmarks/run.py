@@ -1,0 +1,474 @@
+"""Measure Archetype and the services it renders against the budgets of design.md section 7.
+
+    uv run python benchmarks/run.py            # every profile; writes docs/benchmarks.md
+    uv run python benchmarks/run.py --quick    # fewer repeats, shorter loads: a smoke run
+
+Every figure is the median of repeated runs with its spread (min-max). Nothing here is a test:
+the machines are shared and noisy, so figures are written down, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from support import PROFILES, project_env, python_for  # noqa: E402
+
+PACKAGE = "my_service"
+AI_FILES = ("AGENTS.md", "CLAUDE.md", ".claude/", ".cursor/", ".github/copilot-instructions.md")
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+ROWS_IN_TABLE = 1000
+PAGE_SIZE = 50
+
+FLOOR_APP = '''
+import json
+from pathlib import Path
+
+from fastapi import FastAPI
+
+PAGE = json.loads(Path(__file__).with_name("page.json").read_text())
+app = FastAPI()
+
+
+@app.get("/api/v1/items")
+async def items() -> dict:
+    return PAGE
+'''
+
+
+@dataclass
+class Figure:
+    """A median with its spread, in the unit it is shown in."""
+
+    samples: list[float]
+    unit: str
+    budget: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.median > self.budget
+
+    def show(self, digits: int = 2) -> str:
+        low, high = min(self.samples), max(self.samples)
+        spread = f" ({low:.{digits}f}-{high:.{digits}f})" if len(self.samples) > 1 else ""
+        return f"{self.median:.{digits}f} {self.unit}{spread}"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def repeat(runs: int, measure: Callable[[], float]) -> list[float]:
+    return [measure() for _ in range(runs)]
+
+
+def render_command(destination: Path, profile: str) -> list[str]:
+    return [
+        sys.executable, "-m", "copier", "copy", "--quiet", "--trust", "--defaults",
+        "--skip-tasks", "--vcs-ref", "HEAD", "--data", f"profile={profile}",
+        str(REPO), str(destination),
+    ]  # fmt: skip
+
+
+# --- what a render writes ---------------------------------------------------------------------
+
+
+def count_files(project: Path) -> dict[str, int]:
+    files = [p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()]
+    ai = [f for f in files if f.startswith(AI_FILES)]
+    python_lines = sum(
+        len((project / f).read_text().splitlines()) for f in files if f.endswith(".py")
+    )
+    return {"files": len(files) - len(ai), "ai_files": len(ai), "python_lines": python_lines}
+
+
+# --- import time ------------------------------------------------------------------------------
+
+
+def importtime_total(stderr: str) -> float:
+    """Seconds spent importing, from `python -X importtime` output: the sum of self times."""
+    total_us = 0
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|", line)
+        if match:
+            total_us += int(match.group(1))
+    return total_us / 1_000_000
+
+
+def slowest_imports(stderr: str, count: int = 8) -> list[tuple[str, float]]:
+    """The top-level packages that cost the most, cumulative, from `-X importtime` output."""
+    cumulative: dict[str, float] = {}
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
+        if match and not match.group(2):  # no indent: imported directly by the measured module
+            cumulative[match.group(3)] = int(match.group(1)) / 1_000_000
+    return sorted(cumulative.items(), key=lambda item: -item[1])[:count]
+
+
+def measure_imports(project: Path, env: dict[str, str], runs: int) -> dict[str, object]:
+    python = str(project / ".venv" / "bin" / "python")
+    floor_dir = project / "floor"
+    floor_dir.mkdir(exist_ok=True)
+    (floor_dir / "floor_app.py").write_text(FLOOR_APP)
+    (floor_dir / "page.json").write_text("{}")
+    compile_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "src", ".venv/lib", "floor"],
+        cwd=project, env=compile_env, capture_output=True, check=False,
+    )  # fmt: skip
+    floor_env = compile_env | {"PYTHONPATH": str(floor_dir)}
+
+    def wall(code: str, run_env: dict[str, str]) -> Figure:
+        return Figure(repeat(runs, lambda: timed([python, "-c", code], project, run_env)), "s")
+
+    importtimes, last_stderr = [], ""
+    for _ in range(runs):
+        result = subprocess.run(
+            [python, "-X", "importtime", "-c", f"import {PACKAGE}.main"],
+            cwd=project, env=compile_env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        importtimes.append(importtime_total(result.stderr))
+        last_stderr = result.stderr
+    return {
+        "importtime": Figure(importtimes, "s", budget=0.40),
+        "wall": Figure(wall(f"import {PACKAGE}.main", compile_env).samples, "s", budget=0.40),
+        "bare_python": wall("pass", compile_env),
+        "floor_fastapi": wall("import floor_app", floor_env),
+        "slowest": slowest_imports(last_stderr),
+    }
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(project: Path, app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
+    """uvicorn with one worker on 127.0.0.1; yields its port and pid."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(project / ".venv" / "bin" / "uvicorn"), app, "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--no-access-log"],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{app} did not start on port {port}")
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+
+
+def peak_memory_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else float("nan")
+
+
+def parse_wrk(output: str) -> tuple[float, float, float]:
+    """Requests per second, and the 50th and 99th percentile latencies in ms, from `wrk --latency`."""
+
+    def milliseconds(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    return rps, p50, p99
+
+
+def load(url: str, seconds: int, runs: int) -> dict[str, Figure]:
+    rps, p50, p99 = [], [], []
+    for _ in range(runs):
+        result = subprocess.run(
+            ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        if "Non-2xx" in result.stdout:
+            raise RuntimeError(f"{url} answered errors under load:\n{result.stdout}")
+        r, a, b = parse_wrk(result.stdout)
+        rps.append(r)
+        p50.append(a)
+        p99.append(b)
+    return {"rps": Figure(rps, "req/s"), "p50": Figure(p50, "ms"), "p99": Figure(p99, "ms")}
+
+
+def fill_items(project: Path, env: dict[str, str]) -> None:
+    """Migrate the database in DATABASE_URL and give it ROWS_IN_TABLE items."""
+    subprocess.run(
+        [str(project / ".venv" / "bin" / "alembic"), "upgrade", "head"],
+        cwd=project, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    script = f"""
+import asyncio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+async def main():
+    engine = create_async_engine({env["DATABASE_URL"]!r})
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM items"))
+        await connection.execute(
+            text("INSERT INTO items (name, description) VALUES (:name, :description)"),
+            [{{"name": f"item {{n}}", "description": "x" * 40}} for n in range({ROWS_IN_TABLE})],
+        )
+    await engine.dispose()
+
+asyncio.run(main())
+"""
+    subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c", script],
+        cwd=project, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+
+
+def postgres_database(name: str) -> str | None:
+    """A fresh database on the local server, or None when there is no server."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        return None
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+def measure_load(
+    profile: str, project: Path, env: dict[str, str], seconds: int, runs: int
+) -> dict[str, object]:
+    path = f"/api/v1/items?limit={PAGE_SIZE}&offset=100"
+    results: dict[str, object] = {}
+    databases = {"sqlite": f"sqlite+aiosqlite:///{project / 'bench.db'}"}
+    if (url := postgres_database(f"bench_{profile.replace('-', '_')}")) is not None:
+        databases["postgresql"] = url
+    page = None
+    for database, url in databases.items():
+        server_env = env | {"DATABASE_URL": url, "ENVIRONMENT": "development"}
+        fill_items(project, server_env)
+        with server(project, f"{PACKAGE}.main:app", server_env) as (port, pid):
+            page = subprocess.run(
+                ["curl", "-sf", f"http://127.0.0.1:{port}{path}"],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            figures = load(f"http://127.0.0.1:{port}{path}", seconds, runs)
+            figures["peak_mib"] = Figure([peak_memory_mib(pid)], "MiB")
+        results[database] = figures
+    assert page is not None and len(json.loads(page)["items"]) == PAGE_SIZE
+    (project / "floor" / "page.json").write_text(page)
+    floor_env = env | {"PYTHONPATH": str(project / "floor")}
+    with server(project, "floor_app:app", floor_env) as (port, pid):
+        figures = load(f"http://127.0.0.1:{port}{path}", seconds, runs)
+        figures["peak_mib"] = Figure([peak_memory_mib(pid)], "MiB")
+    results["floor"] = figures
+    return results
+
+
+# --- one profile ------------------------------------------------------------------------------
+
+
+def measure_profile(profile: str, workdir: Path, runs: int, seconds: int) -> dict[str, object]:
+    env = project_env(python_for("3.11"))
+    root_env = project_env()
+    print(f"[{profile}] render", flush=True)
+    render_times = []
+    for n in range(runs):
+        destination = workdir / f"{profile}-render-{n}"
+        render_times.append(timed(render_command(destination, profile), workdir, root_env))
+    project = workdir / f"{profile}-render-0"
+    counts = count_files(project)
+
+    print(f"[{profile}] uv sync, imports", flush=True)
+    timed(["uv", "sync", "--compile-bytecode", "--extra", "postgresql"], project, env)
+    imports = measure_imports(project, env, runs)
+
+    print(f"[{profile}] generated test suite", flush=True)
+    suite = Figure(
+        repeat(max(3, runs // 2), lambda: timed(["uv", "run", "pytest", "-q"], project, env)),
+        "s",
+        budget=5.0,
+    )
+
+    print(f"[{profile}] time to green", flush=True)
+
+    def copy_sync_test() -> float:
+        destination = Path(tempfile.mkdtemp(dir=workdir)) / "project"
+        started = time.perf_counter()
+        timed(render_command(destination, profile), workdir, root_env)
+        timed(["uv", "sync"], destination, env)
+        timed(["uv", "run", "pytest", "-q"], destination, env)
+        return time.perf_counter() - started
+
+    green = Figure(repeat(max(3, runs // 2), copy_sync_test), "s", budget=20.0)
+
+    print(f"[{profile}] load", flush=True)
+    load_results = measure_load(profile, project, env, seconds, max(3, runs // 2))
+    return {
+        "render": Figure(render_times, "s", budget=1.0),
+        "counts": counts,
+        "imports": imports,
+        "suite": suite,
+        "green": green,
+        "load": load_results,
+    }
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def status(figure: Figure) -> str:
+    if figure.budget is None:
+        return ""
+    return "**over budget**" if figure.over_budget else "within"
+
+
+def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `uv run python benchmarks/run.py`; do not edit by hand. Budgets are those of",
+        "design.md section 7. Each figure is the median of repeated runs, with the spread",
+        "(min-max) in brackets. The machines are shared, so compare ratios measured in one run",
+        "rather than absolute figures across runs.",
+        "",
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{git_head()}`",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
+        f"- Python {platform.python_version()} (generated projects: {python_version_of_projects()})",
+        f"- Repeats: {runs} (render, imports), {max(3, runs // 2)} (suite, time to green, load);"
+        f" load runs {seconds} s each with `wrk -t1 -c16` against uvicorn, one worker",
+        "",
+    ]
+    for profile, figures in results.items():
+        counts = figures["counts"]
+        imports = figures["imports"]
+        lines += [
+            f"## {profile}",
+            "",
+            "| what | measured | budget | |",
+            "|---|---|---|---|",
+            row("`copier copy` render, tasks skipped", figures["render"], "<= 1.0 s"),
+            f"| files in the default project (AI files aside) | {counts['files']} "
+            f"(+{counts['ai_files']} AI files) | <= 45 | "
+            f"{'**over budget**' if counts['files'] > 45 else 'within'} |",
+            f"| lines of Python rendered | {counts['python_lines']} | | |",
+            row(f"`import {PACKAGE}.main`, `-X importtime` total", imports["importtime"], "<= 0.40 s"),
+            row(f"`import {PACKAGE}.main`, process wall time", imports["wall"], "<= 0.40 s"),
+            row("floor: `python -c pass`, wall", imports["bare_python"], ""),
+            row("floor: one-route FastAPI app, wall", imports["floor_fastapi"], ""),
+            row("generated test suite on sqlite (`uv run pytest`)", figures["suite"], "<= 5 s"),
+            row("copy, `uv sync` (warm cache), tests green", figures["green"], "<= 20 s"),
+            "",
+            f"List endpoint, {PAGE_SIZE} items a page of {ROWS_IN_TABLE} rows:",
+            "",
+            "| server | requests/s | p50 latency | p99 latency | peak memory | vs floor |",
+            "|---|---|---|---|---|---|",
+        ]
+        load_results = figures["load"]
+        floor_rps = load_results["floor"]["rps"].median
+        for name, load_figures in load_results.items():
+            label = "floor: same JSON from memory" if name == "floor" else f"{profile} on {name}"
+            ratio = load_figures["rps"].median / floor_rps
+            lines.append(
+                f"| {label} | {load_figures['rps'].show(0)} | {load_figures['p50'].show()} | "
+                f"{load_figures['p99'].show()} | {load_figures['peak_mib'].show(1)} | "
+                f"{ratio:.2f}x |"
+            )
+        lines += ["", f"Where `import {PACKAGE}.main` spends its time (cumulative, top level):", ""]
+        lines += [f"- `{name}`: {seconds_:.3f} s" for name, seconds_ in imports["slowest"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def row(what: str, figure: Figure, budget: str) -> str:
+    return f"| {what} | {figure.show()} | {budget} | {status(figure)} |"
+
+
+def git_head() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
+    return result.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def python_version_of_projects() -> str:
+    interpreter = python_for("3.11")
+    if interpreter is None:
+        return "uv's default"
+    return subprocess.run(
+        [interpreter, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter loads")
+    parser.add_argument("--profile", action="append", choices=PROFILES, help="only this profile")
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    runs, seconds = (3, 2) if args.quick else (7, 5)
+    for tool in ("uv", "wrk", "curl"):
+        if shutil.which(tool) is None:
+            hint = " (Debian: apt-get install wrk)" if tool == "wrk" else ""
+            print(f"benchmarks: `{tool}` is not installed{hint}.", file=sys.stderr)
+            return 2
+    print(f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="archetype-bench-") as scratch:
+        for profile in args.profile or PROFILES:
+            results[profile] = measure_profile(profile, Path(scratch), runs, seconds)
+    text = report(results, runs, seconds)
+    args.output.parent.mkdir(exist_ok=True)
+    args.output.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
