@@ -1,0 +1,59 @@
+"""The benchmark script reads its tools' output correctly; the figures themselves are not tested."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from support import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from run import Figure, importtime_total, parse_wrk, slowest_imports
+
+WRK_OUTPUT = """\
+Running 5s test @ http://127.0.0.1:8000/api/v1/items?limit=50&offset=100
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    83.02ms   20.11ms 210.44ms   80.12%
+    Req/Sec   193.20     30.11   250.00     70.00%
+  Latency Distribution
+     50%   80.31ms
+     75%   90.02ms
+     90%  100.50ms
+     99%    1.38s
+  966 requests in 5.01s, 2.61MB read
+Requests/sec:    192.81
+Transfer/sec:    533.40KB
+"""
+
+IMPORTTIME_OUTPUT = """\
+import time: self [us] | cumulative | imported package
+import time:       300 |        300 | site
+import time:       100 |        100 |     pydantic.fields
+import time:       500 |        600 |   fastapi
+import time:       200 |        200 |   my_service.core.config
+import time:      1000 |       1800 | my_service.main
+"""
+
+
+def test_wrk_output_gives_throughput_and_latency_percentiles_in_ms() -> None:
+    assert parse_wrk(WRK_OUTPUT) == (192.81, 80.31, 1380.0)
+
+
+def test_importtime_total_is_the_sum_of_self_times() -> None:
+    assert importtime_total(IMPORTTIME_OUTPUT) == pytest.approx(0.0021)
+
+
+def test_slowest_imports_are_the_direct_imports_by_cumulative_time() -> None:
+    assert slowest_imports(IMPORTTIME_OUTPUT) == [
+        ("fastapi", 0.0006),
+        ("my_service.core.config", 0.0002),
+    ]
+
+
+def test_a_figure_is_a_median_with_its_spread_and_knows_its_budget() -> None:
+    figure = Figure([0.5, 0.3, 0.9], "s", budget=0.4)
+
+    assert figure.show() == "0.50 s (0.30-0.90)"
+    assert figure.over_budget
