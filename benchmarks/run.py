@@ -58,6 +58,38 @@ async def main(rows):
 asyncio.run(main(int(sys.argv[1])))
 """
 
+# Run by the generated project's interpreter, in-process (no server, no sockets): milliseconds per
+# call for the app's own overhead (/health), one database round trip, and the list request argv[1].
+REQUEST_PHASES = """
+import asyncio, json, statistics, sys, time
+from httpx import ASGITransport, AsyncClient
+from my_service.main import create_app
+
+async def per_call(call, batches=5, calls=100):
+    for _ in range(20):
+        await call()
+    times = []
+    for _ in range(batches):
+        started = time.perf_counter()
+        for _ in range(calls):
+            await call()
+        times.append((time.perf_counter() - started) / calls * 1000)
+    return statistics.median(times)
+
+async def main(path):
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client:
+            phases = {
+                "health": await per_call(lambda: client.get("/health")),
+                "ping": await per_call(app.state.database.ping),
+                "list": await per_call(lambda: client.get(path)),
+            }
+    print("PHASES " + json.dumps(phases))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
 FLOOR_APP = """
 import json
 from pathlib import Path
@@ -109,12 +141,22 @@ def repeat(runs: int, measure: Callable[[], float]) -> list[float]:
     return [measure() for _ in range(runs)]
 
 
-def render_command(destination: Path, profile: str) -> list[str]:
+def render_command(template: Path, destination: Path, profile: str) -> list[str]:
     return [
         sys.executable, "-m", "copier", "copy", "--quiet", "--trust", "--defaults",
-        "--skip-tasks", "--vcs-ref", "HEAD", "--data", f"profile={profile}",
-        str(REPO), str(destination),
+        "--skip-tasks", "--data", f"profile={profile}", str(template), str(destination),
     ]  # fmt: skip
+
+
+def export_head(workdir: Path) -> Path:
+    """The committed template as a plain directory: Copier renders it without a git clone."""
+    template = workdir / "template-at-head"
+    template.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "HEAD"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(template)], input=archive, check=True)
+    return template
 
 
 # --- what a render writes ---------------------------------------------------------------------
@@ -294,6 +336,11 @@ def measure_load(
     for database, url in databases.items():
         server_env = env | {"DATABASE_URL": url, "ENVIRONMENT": "development"}
         fill_items(project, server_env)
+        phases = subprocess.run(
+            [str(project / ".venv" / "bin" / "python"), "-c", REQUEST_PHASES, path],
+            cwd=project, env=server_env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        [line] = [line for line in phases.splitlines() if line.startswith("PHASES ")]
         with server(project, f"{PACKAGE}.main:app", server_env) as (port, pid):
             page = subprocess.run(
                 ["curl", "-sf", f"http://127.0.0.1:{port}{path}"],
@@ -301,6 +348,8 @@ def measure_load(
             ).stdout  # fmt: skip
             figures = load(f"http://127.0.0.1:{port}{path}", seconds, runs)
             figures["peak_mib"] = Figure([peak_memory_mib(pid)], "MiB")
+        in_process = json.loads(line.removeprefix("PHASES "))
+        figures |= {name: Figure([ms], "ms") for name, ms in in_process.items()}
         results[database] = figures
     if page is None or len(json.loads(page)["items"]) != PAGE_SIZE:
         raise RuntimeError(f"the list endpoint did not return {PAGE_SIZE} items: {page}")
@@ -316,14 +365,20 @@ def measure_load(
 # --- one profile ------------------------------------------------------------------------------
 
 
-def measure_profile(profile: str, workdir: Path, runs: int, seconds: int) -> dict[str, object]:
+def measure_profile(
+    profile: str, template: Path, workdir: Path, runs: int, seconds: int
+) -> dict[str, object]:
     env = project_env(python_for("3.11"))
-    root_env = project_env()
+    # Copier runs with its bytecode cached, as it would from any install.
+    root_env = {k: v for k, v in project_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
     print(f"[{profile}] render", flush=True)
+    timed(render_command(template, workdir / f"{profile}-warm-up", profile), workdir, root_env)
     render_times = []
     for n in range(runs):
         destination = workdir / f"{profile}-render-{n}"
-        render_times.append(timed(render_command(destination, profile), workdir, root_env))
+        render_times.append(
+            timed(render_command(template, destination, profile), workdir, root_env)
+        )
     project = workdir / f"{profile}-render-0"
     counts = count_files(project)
 
@@ -343,7 +398,7 @@ def measure_profile(profile: str, workdir: Path, runs: int, seconds: int) -> dic
     def copy_sync_test() -> float:
         destination = Path(tempfile.mkdtemp(dir=workdir)) / "project"
         started = time.perf_counter()
-        timed(render_command(destination, profile), workdir, root_env)
+        timed(render_command(template, destination, profile), workdir, root_env)
         timed(["uv", "sync"], destination, env)
         timed(["uv", "run", "pytest", "-q"], destination, env)
         return time.perf_counter() - started
@@ -423,6 +478,20 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
                 f"{load_figures['p99'].show()} | {load_figures['peak_mib'].show(1)} | "
                 f"{ratio:.2f}x |"
             )
+        lines += [
+            "",
+            "Where a list request's time goes, in-process (no server, no sockets), per call:",
+            "",
+            "| database | app and middleware (`GET /health`) | one database round trip "
+            "(`Database.ping`) | whole list request |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {phases['health'].show()} | {phases['ping'].show()} | "
+            f"{phases['list'].show()} |"
+            for name, phases in load_results.items()
+            if name != "floor"
+        ]
         lines += ["", f"What `import {PACKAGE}.main` imports directly, by cumulative time:", ""]
         lines += [f"- `{name}`: {seconds_:.3f} s" for name, seconds_ in imports["slowest"]]
         lines.append("")
@@ -468,8 +537,9 @@ def main() -> int:
     print(f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     results = {}
     with tempfile.TemporaryDirectory(prefix="archetype-bench-") as scratch:
+        template = export_head(Path(scratch))
         for profile in args.profile or PROFILES:
-            results[profile] = measure_profile(profile, Path(scratch), runs, seconds)
+            results[profile] = measure_profile(profile, template, Path(scratch), runs, seconds)
     text = report(results, runs, seconds)
     args.output.parent.mkdir(exist_ok=True)
     args.output.write_text(text)
