@@ -59,9 +59,10 @@ asyncio.run(main(int(sys.argv[1])))
 """
 
 # Run by the generated project's interpreter, in-process (no server, no sockets): milliseconds per
-# call for the app's own overhead (/health), one database round trip, and the list request argv[1].
+# call (five batches) for the app's own overhead (/health), one database round trip, and the list
+# request argv[1].
 REQUEST_PHASES = """
-import asyncio, json, statistics, sys, time
+import asyncio, json, sys, time
 from httpx import ASGITransport, AsyncClient
 from my_service.main import create_app
 
@@ -74,7 +75,7 @@ async def per_call(call, batches=5, calls=100):
         for _ in range(calls):
             await call()
         times.append((time.perf_counter() - started) / calls * 1000)
-    return statistics.median(times)
+    return times
 
 async def main(path):
     app = create_app()
@@ -281,20 +282,31 @@ def parse_wrk(output: str) -> tuple[float, float, float]:
     return rps, p50, p99
 
 
-def load(url: str, seconds: int, runs: int) -> dict[str, Figure]:
-    rps, p50, p99 = [], [], []
+def load(
+    project: Path, app: str, env: dict[str, str], path: str, seconds: int, runs: int
+) -> dict[str, Figure]:
+    """Each run a fresh server under `wrk`: throughput, latency and the process's peak memory."""
+    rps, p50, p99, peak = [], [], [], []
     for _ in range(runs):
-        result = subprocess.run(
-            ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", url],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        with server(project, app, env) as (port, pid):
+            url = f"http://127.0.0.1:{port}{path}"
+            result = subprocess.run(
+                ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", url],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            peak.append(peak_memory_mib(pid))
         if "Non-2xx" in result.stdout:
             raise RuntimeError(f"{url} answered errors under load:\n{result.stdout}")
-        r, a, b = parse_wrk(result.stdout)
-        rps.append(r)
-        p50.append(a)
-        p99.append(b)
-    return {"rps": Figure(rps, "req/s"), "p50": Figure(p50, "ms"), "p99": Figure(p99, "ms")}
+        throughput, median_ms, tail_ms = parse_wrk(result.stdout)
+        rps.append(throughput)
+        p50.append(median_ms)
+        p99.append(tail_ms)
+    return {
+        "rps": Figure(rps, "req/s"),
+        "p50": Figure(p50, "ms"),
+        "p99": Figure(p99, "ms"),
+        "peak_mib": Figure(peak, "MiB"),
+    }
 
 
 def fill_items(project: Path, env: dict[str, str]) -> None:
@@ -341,24 +353,20 @@ def measure_load(
             cwd=project, env=server_env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         [line] = [line for line in phases.splitlines() if line.startswith("PHASES ")]
-        with server(project, f"{PACKAGE}.main:app", server_env) as (port, pid):
+        with server(project, f"{PACKAGE}.main:app", server_env) as (port, _):
             page = subprocess.run(
                 ["curl", "-sf", f"http://127.0.0.1:{port}{path}"],
                 capture_output=True, text=True, check=True,
             ).stdout  # fmt: skip
-            figures = load(f"http://127.0.0.1:{port}{path}", seconds, runs)
-            figures["peak_mib"] = Figure([peak_memory_mib(pid)], "MiB")
+        figures = load(project, f"{PACKAGE}.main:app", server_env, path, seconds, runs)
         in_process = json.loads(line.removeprefix("PHASES "))
-        figures |= {name: Figure([ms], "ms") for name, ms in in_process.items()}
+        figures |= {name: Figure(samples, "ms") for name, samples in in_process.items()}
         results[database] = figures
     if page is None or len(json.loads(page)["items"]) != PAGE_SIZE:
         raise RuntimeError(f"the list endpoint did not return {PAGE_SIZE} items: {page}")
     (project / "floor" / "page.json").write_text(page)
     floor_env = env | {"PYTHONPATH": str(project / "floor")}
-    with server(project, "floor_app:app", floor_env) as (port, pid):
-        figures = load(f"http://127.0.0.1:{port}{path}", seconds, runs)
-        figures["peak_mib"] = Figure([peak_memory_mib(pid)], "MiB")
-    results["floor"] = figures
+    results["floor"] = load(project, "floor_app:app", floor_env, path, seconds, runs)
     return results
 
 
@@ -440,7 +448,8 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
         f"- Python {platform.python_version()}, generated projects on "
         f"{python_version_of_projects()}",
         f"- Repeats: {runs} (render, imports), {max(3, runs // 2)} (suite, time to green, load);"
-        f" load runs {seconds} s each with `wrk -t1 -c16` against uvicorn, one worker",
+        f" each load run starts a fresh uvicorn (one worker, 127.0.0.1) and drives it for"
+        f" {seconds} s with `wrk -t1 -c16`",
         "",
     ]
     for profile, figures in results.items():
