@@ -1,0 +1,1 @@
+"""The catalog's HTTP interface: routes turn requests into commands and queries."""

@@ -1,0 +1,1 @@
+"""The catalog's use cases: commands and their handlers, the unit of work, read queries."""

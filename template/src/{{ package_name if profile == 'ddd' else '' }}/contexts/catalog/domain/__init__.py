@@ -1,0 +1,1 @@
+"""The catalog's model: the Item aggregate, its values and its events. Plain Python."""

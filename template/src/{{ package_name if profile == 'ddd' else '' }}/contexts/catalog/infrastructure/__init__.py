@@ -1,0 +1,1 @@
+"""The catalog's adapters: tables and mapping, repository, unit of work, queries, publisher."""

@@ -1,0 +1,1 @@
+"""Ordering's HTTP interface: routes turn requests into commands and queries."""
