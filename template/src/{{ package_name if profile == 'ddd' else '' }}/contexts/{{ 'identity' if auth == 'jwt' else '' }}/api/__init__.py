@@ -1,0 +1,1 @@
+"""Identity's HTTP interface: registration, login and the current user."""

@@ -1,0 +1,1 @@
+"""Identity's use cases: registering, logging in, recognising a token."""

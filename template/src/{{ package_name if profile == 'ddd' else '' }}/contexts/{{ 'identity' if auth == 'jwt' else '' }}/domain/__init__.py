@@ -1,0 +1,1 @@
+"""Identity's model: the User aggregate and its email address. Plain Python."""
