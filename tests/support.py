@@ -14,7 +14,7 @@ from copier import run_copy
 REPO = Path(__file__).resolve().parents[1]
 
 # Every profile the questionnaire offers; later profiles join here and the whole matrix follows.
-PROFILES = ["model-first", "layered"]
+PROFILES = ["model-first", "layered", "ddd"]
 
 
 # Answers that make one variation of the default project. `id` names the test case.

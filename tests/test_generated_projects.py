@@ -118,6 +118,22 @@ WRONG_WAY_IMPORTS = {
         ("models/item.py", "import sqlalchemy", "Models and core are plain"),
         ("tables.py", "from .repositories import items as _repository", "Layers:"),
     ],
+    "ddd": [
+        (
+            "contexts/ordering/application/handlers.py",
+            "from ...catalog.domain import model as _catalog_model",
+            "Bounded contexts never import each other",
+        ),
+        ("contexts/catalog/domain/model.py", "import sqlalchemy", "The domain, shared kernel"),
+        ("shared_kernel/domain.py", "import pydantic", "The domain, shared kernel"),
+        ("contexts/catalog/application/handlers.py", "import pydantic", "Use cases know nothing"),
+        (
+            "contexts/catalog/api/router.py",
+            "from ..infrastructure import queries as _queries",
+            "Inside every bounded context",
+        ),
+        ("contracts/catalog_events.py", "from ..bootstrap import bootstrap as _b", "Layers:"),
+    ],
 }
 
 

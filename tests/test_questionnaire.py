@@ -54,7 +54,7 @@ BAD_ANSWERS = [
     ("author_name", "tab\there", "one printable line"),
     ("author_email", "not-an-email", "is not an email address"),
     ("author_email", "a@b", "is not an email address"),
-    ("profile", "hexagonal", "'hexagonal' is not in ['model-first', 'layered']"),
+    ("profile", "hexagonal", "'hexagonal' is not in ['model-first', 'layered', 'ddd']"),
     ("database", "mysql", "'mysql' is not in ['sqlite', 'postgresql']"),
     ("auth", "oauth", "'oauth' is not in ['none', 'jwt']"),
     ("python_version", "3.9", "'3.9' is not in ['3.11', '3.12', '3.13']"),

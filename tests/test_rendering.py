@@ -123,8 +123,18 @@ CHARACTERISTIC_PATHS = {
         "src/my_service/schemas/item.py",
         "src/my_service/models/base.py",
         "src/my_service/repositories/item.py",
-        "tests/fakes.py",
         "tests/unit/test_item_service.py",
+    ],
+    "ddd": [
+        "src/my_service/bootstrap.py",
+        "src/my_service/shared_kernel/messagebus.py",
+        "src/my_service/contracts/catalog_events.py",
+        "src/my_service/contexts/catalog/domain/model.py",
+        "src/my_service/contexts/catalog/infrastructure/orm.py",
+        "src/my_service/contexts/ordering/infrastructure/anti_corruption.py",
+        "tests/unit/test_catalog_model.py",
+        "tests/integration/test_catalog_persistence.py",
+        "tests/api/test_orders_api.py",
     ],
 }
 
@@ -137,6 +147,14 @@ JWT_MODULES = {
         "repositories/user.py",
         "services/auth.py",
         "api/auth.py",
+    ],
+    "ddd": [
+        "core/security.py",
+        "contracts/identity.py",
+        "contexts/identity/domain/model.py",
+        "contexts/identity/application/handlers.py",
+        "contexts/identity/infrastructure/orm.py",
+        "contexts/identity/api/router.py",
     ],
 }
 
@@ -179,12 +197,34 @@ def test_model_first_repositories_return_typed_dict_rows(tmp_path: Path) -> None
     }
 
 
+@pytest.mark.parametrize("auth", ["none", "jwt"])
+def test_every_ddd_context_has_the_same_four_layers(tmp_path: Path, auth: str) -> None:
+    project = rendered(tmp_path, profile="ddd", auth=auth)
+
+    contexts = project / "src" / "my_service" / "contexts"
+    names = {path.name for path in contexts.iterdir() if path.is_dir()}
+    assert names == ({"catalog", "ordering", "identity"} if auth == "jwt" else {"catalog", "ordering"})
+    for context in names:
+        layers = {path.name for path in (contexts / context).iterdir() if path.is_dir()}
+        assert layers == {"domain", "application", "infrastructure", "api"}, context
+
+
+def test_ddd_item_identities_are_uuids_the_domain_assigns(tmp_path: Path) -> None:
+    project = rendered(tmp_path, profile="ddd")
+
+    model = (project / "src/my_service/contexts/catalog/domain/model.py").read_text()
+    assert "id=uuid4()" in model
+    assert "sqlalchemy" not in model
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_auth_none_renders_no_user_code(tmp_path: Path, profile: str) -> None:
     project = rendered(tmp_path, profile=profile, auth="none")
 
     names = [path.name for path in files_of(project)]
     assert not {"security.py", "user.py", "users.py", "auth.py", "test_auth_api.py"} & set(names)
+    assert not (project / "src" / "my_service" / "contexts" / "identity").exists()
+    assert not (project / "src" / "my_service" / "contracts" / "identity.py").exists()
     assert not list((project / "migrations" / "versions").glob("*users*"))
     dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
         "dependencies"
