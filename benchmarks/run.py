@@ -38,22 +38,24 @@ AI_FILES = ("AGENTS.md", "CLAUDE.md", ".claude/", ".cursor/", ".github/copilot-i
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ROWS_IN_TABLE = 1000
 PAGE_SIZE = 50
+# The profile `copier copy --defaults` gives: the one the file budget is about.
+DEFAULT_PROFILE = "layered"
 
-# Run by the generated project's interpreter: empties `items` in DATABASE_URL, adds argv[1] rows.
+# Run by the generated project's interpreter: adds argv[1] items through the app's own API
+# (in process), so every profile's tables and identities are filled its own way.
 SEED_ITEMS = """
-import asyncio, os, sys
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+import asyncio, sys
+from httpx import ASGITransport, AsyncClient
+from my_service.main import create_app
 
 async def main(rows):
-    engine = create_async_engine(os.environ["DATABASE_URL"])
-    async with engine.begin() as connection:
-        await connection.execute(text("DELETE FROM items"))
-        await connection.execute(
-            text("INSERT INTO items (name, description) VALUES (:name, :description)"),
-            [{"name": f"item {n}", "description": "x" * 40} for n in range(rows)],
-        )
-    await engine.dispose()
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://seed") as client:
+            for n in range(rows):
+                body = {"name": f"item {n:04}", "description": "x" * 40}
+                response = await client.post("/api/v1/items", json=body)
+                response.raise_for_status()
 
 asyncio.run(main(int(sys.argv[1])))
 """
@@ -310,11 +312,12 @@ def load(
 
 
 def fill_items(project: Path, env: dict[str, str]) -> None:
-    """Migrate the database in DATABASE_URL and give it ROWS_IN_TABLE items."""
-    subprocess.run(
-        [str(project / ".venv" / "bin" / "alembic"), "upgrade", "head"],
-        cwd=project, env=env, capture_output=True, check=True,
-    )  # fmt: skip
+    """Rebuild the schema in DATABASE_URL and give it ROWS_IN_TABLE items."""
+    for revision in ("downgrade", "base"), ("upgrade", "head"):
+        subprocess.run(
+            [str(project / ".venv" / "bin" / "alembic"), *revision],
+            cwd=project, env=env, capture_output=True, check=True,
+        )  # fmt: skip
     subprocess.run(
         [str(project / ".venv" / "bin" / "python"), "-c", SEED_ITEMS, str(ROWS_IN_TABLE)],
         cwd=project, env=env, capture_output=True, check=True,
@@ -371,6 +374,15 @@ def measure_load(
 
 
 # --- one profile ------------------------------------------------------------------------------
+
+
+def files_row(profile: str, counts: dict[str, int]) -> str:
+    """The brief's file budget is for the default project; other profiles are reported beside it."""
+    measured = f"{counts['files']} (+{counts['ai_files']} AI files)"
+    if profile != DEFAULT_PROFILE:
+        return f"| files with this profile's defaults (AI files aside) | {measured} | | |"
+    verdict = "**over budget**" if counts["files"] > 45 else "within"
+    return f"| files in the default project (AI files aside) | {measured} | <= 45 | {verdict} |"
 
 
 def measure_profile(
@@ -461,9 +473,7 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
             "| what | measured | budget | |",
             "|---|---|---|---|",
             row("`copier copy` render, tasks skipped", figures["render"], "<= 1.0 s"),
-            f"| files in the default project (AI files aside) | {counts['files']} "
-            f"(+{counts['ai_files']} AI files) | <= 45 | "
-            f"{'**over budget**' if counts['files'] > 45 else 'within'} |",
+            files_row(profile, counts),
             f"| lines of Python rendered | {counts['python_lines']} | | |",
             row(f"`import {PACKAGE}.main`, importtime total", imports["importtime"], "<= 0.40 s"),
             row(f"`import {PACKAGE}.main`, process wall time", imports["wall"], "<= 0.40 s"),

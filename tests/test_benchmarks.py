@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 import pytest
+import yaml
 from support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from run import Figure, importtime_total, parse_wrk, slowest_imports
+from run import DEFAULT_PROFILE, Figure, files_row, importtime_total, parse_wrk, slowest_imports
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:8000/api/v1/items?limit=50&offset=100
@@ -57,3 +58,20 @@ def test_a_figure_is_a_median_with_its_spread_and_knows_its_budget() -> None:
 
     assert figure.show() == "0.50 s (0.30-0.90)"
     assert figure.over_budget
+
+
+def test_the_file_budget_is_judged_on_the_profile_copier_gives_by_default() -> None:
+    class CopierLoader(yaml.SafeLoader):
+        """copier.yml, with its `!include` tags left unread."""
+
+    CopierLoader.add_constructor("!include", lambda _loader, _node: None)
+    questions = yaml.load((REPO / "copier.yml").read_text(), Loader=CopierLoader)  # noqa: S506
+
+    assert questions["profile"]["default"] == DEFAULT_PROFILE
+
+
+def test_only_the_default_profile_is_held_to_the_file_budget() -> None:
+    counts = {"files": 60, "ai_files": 2}
+
+    assert "**over budget**" in files_row(DEFAULT_PROFILE, counts)
+    assert "budget" not in files_row("ddd", counts)

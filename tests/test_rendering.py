@@ -203,7 +203,9 @@ def test_every_ddd_context_has_the_same_four_layers(tmp_path: Path, auth: str) -
 
     contexts = project / "src" / "my_service" / "contexts"
     names = {path.name for path in contexts.iterdir() if path.is_dir()}
-    assert names == ({"catalog", "ordering", "identity"} if auth == "jwt" else {"catalog", "ordering"})
+    assert names == (
+        {"catalog", "ordering", "identity"} if auth == "jwt" else {"catalog", "ordering"}
+    )
     for context in names:
         layers = {path.name for path in (contexts / context).iterdir() if path.is_dir()}
         assert layers == {"domain", "application", "infrastructure", "api"}, context
