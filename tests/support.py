@@ -14,7 +14,9 @@ from copier import run_copy
 REPO = Path(__file__).resolve().parents[1]
 
 # Every profile the questionnaire offers; later profiles join here and the whole matrix follows.
-PROFILES = ["model-first", "layered", "ddd"]
+PROFILES = ["model-first", "layered", "ddd", "serverless"]
+# Profiles that keep their data in SQL (SQLite or PostgreSQL); serverless uses DynamoDB.
+SQL_PROFILES = [profile for profile in PROFILES if profile != "serverless"]
 
 
 # Answers that make one variation of the default project. `id` names the test case.
@@ -31,14 +33,19 @@ class Variant:
 def single_option_variants(profile: str) -> list[Variant]:
     """The profile's defaults, then each option changed on its own (cookiecutter-django style)."""
     base = {"profile": profile}
-    variants = [
-        Variant(f"{profile}-defaults", base),
-        Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
+    variants = [Variant(f"{profile}-defaults", base)]
+    if profile in SQL_PROFILES:
+        variants += [
+            Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
+            Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
+            Variant(f"{profile}-no-docker", {**base, "docker": False}),
+        ]
+    else:
+        variants += [Variant(f"{profile}-tracer", {**base, "tracer": True})]
+    variants += [
         Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
-        Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
         Variant(f"{profile}-gitlab", {**base, "ci": "gitlab"}),
         Variant(f"{profile}-no-ci", {**base, "ci": "none"}),
-        Variant(f"{profile}-no-docker", {**base, "docker": False}),
         Variant(f"{profile}-no-assistants-no-tdd", {**base, "assistants": [], "tdd": False}),
     ]
     variants += [

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from support import (
     PROFILES,
+    SQL_PROFILES,
     Variant,
     describe,
     project_env,
@@ -87,8 +88,21 @@ def test_generated_test_suite_passes(
     assert not re.search(r"\d+ (skipped|xfailed|deselected)", summary), summary
 
 
+@pytest.mark.parametrize(
+    "variant", grouped([v for v in VARIANTS if v.answers["profile"] not in SQL_PROFILES])
+)
+def test_the_sam_template_passes_cfn_lint(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+
+    result = run(["uv", "run", "cfn-lint", "template.yaml"], project, env_for(variant))
+
+    assert result.returncode == 0, describe(result)
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", SQL_PROFILES)
 def test_sqlite_project_suite_also_passes_on_postgresql(
     profile: str, tmp_path: Path, postgres_database: str
 ) -> None:
@@ -133,6 +147,13 @@ WRONG_WAY_IMPORTS = {
             "Inside every bounded context",
         ),
         ("contracts/catalog_events.py", "from ..bootstrap import bootstrap as _b", "Layers:"),
+    ],
+    "serverless": [
+        ("services/items.py", "import boto3", "Only repositories/ imports boto3"),
+        ("api/items.py", "import mangum", "only handler.py imports Mangum"),
+        ("services/items.py", "import fastapi", "Services and models know nothing"),
+        ("models/item.py", "from ..services import items as _service", "Layers:"),
+        ("main.py", "from . import handler as _handler", "Layers:"),
     ],
 }
 
@@ -180,3 +201,30 @@ def test_model_first_takes_a_services_layer_the_way_its_readme_says(tmp_path: Pa
 
     assert kept.returncode == 0, describe(kept)
     assert "Services know nothing of HTTP BROKEN" in broken.stdout, describe(broken)
+
+
+def test_serverless_runs_locally_against_moto_the_way_its_readme_says(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", profile="serverless")
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+    readme = (project / "README.md").read_text()
+    section = readme.split("## Running locally, without AWS", 1)[1]
+    commands = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert commands is not None, "the README shows how to run locally"
+    # The README's commands as written; the server it starts last runs in the background here,
+    # and everything it started is stopped when the script ends.
+    steps = [
+        "set -e",
+        "trap 'kill $(jobs -p) 2>/dev/null' EXIT",
+        commands.group(1).rstrip().replace("--port 8000", "--port 8000 &"),
+        "for _ in $(seq 60); do curl -sf localhost:8000/health && break; sleep 0.5; done",
+        "curl -sf -X POST localhost:8000/api/v1/items -H 'content-type: application/json'"
+        ' -d \'{"name": "Lamp"}\'',
+        "curl -sf localhost:8000/api/v1/items",
+    ]
+    script = "\n".join(steps)
+
+    result = run(["bash", "-c", script], project, env, timeout=180)
+
+    assert result.returncode == 0, describe(result)
+    assert '"name":"Lamp"' in result.stdout

@@ -54,7 +54,7 @@ BAD_ANSWERS = [
     ("author_name", "tab\there", "one printable line"),
     ("author_email", "not-an-email", "is not an email address"),
     ("author_email", "a@b", "is not an email address"),
-    ("profile", "hexagonal", "'hexagonal' is not in ['model-first', 'layered', 'ddd']"),
+    ("profile", "hexagonal", "is not in ['model-first', 'layered', 'ddd', 'serverless']"),
     ("database", "mysql", "'mysql' is not in ['sqlite', 'postgresql']"),
     ("auth", "oauth", "'oauth' is not in ['none', 'jwt']"),
     ("python_version", "3.9", "'3.9' is not in ['3.11', '3.12', '3.13']"),
@@ -78,6 +78,38 @@ def test_bad_answer_is_refused_naming_the_question_and_leaves_nothing(
     assert f"'{question}'" in last_line
     assert hint in last_line
     assert not destination.exists()
+
+
+IMPOSSIBLE_COMBINATIONS = [
+    (["profile=serverless", "database=postgresql"], "database", "keeps its data in DynamoDB"),
+    (["profile=serverless", "docker=true"], "docker", "not a Docker image"),
+    (["profile=layered", "database=dynamodb"], "database", "dynamodb is the serverless profile's"),
+    (["profile=ddd", "tracer=true"], "tracer", "tracer is for the serverless profile"),
+]
+
+
+@pytest.mark.parametrize(("answers", "question", "hint"), IMPOSSIBLE_COMBINATIONS)
+def test_a_combination_that_makes_no_sense_is_refused(
+    tmp_path: Path, answers: list[str], question: str, hint: str
+) -> None:
+    destination = tmp_path / "service"
+
+    result = copier_copy(destination, *answers)
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert f"'{question}'" in last_line
+    assert hint in last_line
+    assert not destination.exists()
+
+
+def test_serverless_is_not_asked_about_a_database_or_docker(tmp_path: Path) -> None:
+    project = render(tmp_path / "p", profile="serverless")
+
+    answers = answers_of(project)
+    assert "database" not in answers
+    assert "docker" not in answers
+    assert answers["tracer"] is False
 
 
 def test_refused_copy_into_an_existing_directory_leaves_it_as_it_was(tmp_path: Path) -> None:

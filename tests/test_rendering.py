@@ -12,10 +12,25 @@ from typing import Any
 
 import pytest
 import yaml
-from support import PROFILES, Variant, python_for, render, single_option_variants
+from support import (
+    PROFILES,
+    SQL_PROFILES,
+    Variant,
+    python_for,
+    render,
+    single_option_variants,
+)
 
 VARIANTS = [variant for profile in PROFILES for variant in single_option_variants(profile)]
-UNRENDERED = re.compile(r"\{\{|\{%|\{#|\.jinja\b")
+# `{{resolve:...}}` is CloudFormation's own syntax for a dynamic reference, not Jinja.
+UNRENDERED = re.compile(r"\{\{(?!resolve:)|\{%|\{#|\.jinja\b")
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (`!Ref`, `!Sub`) read as plain values."""
+
+
+CloudFormationLoader.add_multi_constructor("!", lambda loader, _tag, node: node.value)
 
 
 def rendered(tmp_path: Path, **answers: Any) -> Path:
@@ -62,7 +77,7 @@ def test_every_data_file_parses_and_every_python_file_compiles(
         if path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix in {".yml", ".yaml"}:
-            yaml.safe_load(text)
+            yaml.load(text, Loader=CloudFormationLoader)  # noqa: S506 (a SafeLoader)
     # Parse with the project's own Python: newer versions get newer syntax (PEP 695 generics).
     python = python_for(variant.answers.get("python_version", "3.11")) or sys.executable
     sources = [str(path) for path in files_of(project) if path.suffix == ".py"]
@@ -118,12 +133,23 @@ CHARACTERISTIC_PATHS = {
         "tests/integration/test_items_repository.py",
     ],
     "layered": [
-        "src/my_service/services/ports.py",
         "src/my_service/services/item.py",
         "src/my_service/schemas/item.py",
         "src/my_service/models/base.py",
         "src/my_service/repositories/item.py",
         "tests/unit/test_item_service.py",
+    ],
+    "serverless": [
+        "template.yaml",
+        "samconfig.toml",
+        "Makefile",
+        "events/create_item.json",
+        "scripts/dynamodb_tables.py",
+        "src/my_service/handler.py",
+        "src/my_service/observability.py",
+        "src/my_service/repositories/dynamodb.py",
+        "tests/test_handler.py",
+        "tests/test_template.py",
     ],
     "ddd": [
         "src/my_service/bootstrap.py",
@@ -145,6 +171,12 @@ JWT_MODULES = {
         "models/user.py",
         "schemas/user.py",
         "repositories/user.py",
+        "services/auth.py",
+        "api/auth.py",
+    ],
+    "serverless": [
+        "core/security.py",
+        "models/user.py",
         "services/auth.py",
         "api/auth.py",
     ],
@@ -241,7 +273,31 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path, profile:
 
     for module in JWT_MODULES[profile]:
         assert (package / module).is_file(), module
-    assert (project / "migrations" / "versions" / "0002_create_users.py").is_file()
+    if profile in SQL_PROFILES:
+        assert (project / "migrations" / "versions" / "0002_create_users.py").is_file()
+    else:
+        assert "UsersTable:" in (project / "template.yaml").read_text()
+
+
+def test_serverless_has_no_sql_migrations_or_docker(tmp_path: Path) -> None:
+    project = rendered(tmp_path, profile="serverless")
+
+    assert not (project / "migrations").exists()
+    assert not (project / "Dockerfile").exists()
+    assert not (project / "src" / "my_service" / "db.py").exists()
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    assert not [d for d in dependencies if d.startswith(("sqlalchemy", "alembic", "uvicorn"))]
+
+
+@pytest.mark.parametrize("tracer", [False, True])
+def test_the_tracer_is_imported_only_when_asked_for(tmp_path: Path, tracer: bool) -> None:
+    project = rendered(tmp_path, profile="serverless", tracer=tracer)
+
+    observability = (project / "src" / "my_service" / "observability.py").read_text()
+    assert ("Tracer()" in observability) is tracer
+    assert ("Tracing: Active" in (project / "template.yaml").read_text()) is tracer
 
 
 @pytest.mark.parametrize(

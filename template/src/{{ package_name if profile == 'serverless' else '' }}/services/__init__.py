@@ -1,0 +1,1 @@
+"""Use cases: plain Python over the repository ports; no HTTP, no AWS SDK."""
