@@ -228,3 +228,49 @@ def test_serverless_runs_locally_against_moto_the_way_its_readme_says(tmp_path: 
 
     assert result.returncode == 0, describe(result)
     assert '"name":"Lamp"' in result.stdout
+
+
+BUNDLE_SMOKE_TEST = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from my_service.handler import handler
+
+class Context:
+    function_name = "api"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:api"
+    aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    def get_remaining_time_in_millis(self): return 9000
+
+response = handler(json.load(open("events/health.json")), Context())
+print(response["statusCode"], response["body"])
+"""
+
+
+def test_serverless_bundle_from_its_makefile_serves_an_event_on_its_own(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", profile="serverless")
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    # What `sam build` runs, with wheels for this machine rather than Lambda's arm64.
+    build = run(
+        [
+            "make",
+            "build-ApiFunction",
+            f"ARTIFACTS_DIR={bundle}",
+            "PYTHON_PLATFORM=x86_64-manylinux2014",
+        ],
+        project,
+        env,
+    )
+    assert build.returncode == 0, describe(build)
+
+    # A bare interpreter that sees only the bundle, as the Lambda runtime does.
+    python = python_for("3.11")
+    assert python is not None
+    clean_env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    result = run([python, "-I", "-c", BUNDLE_SMOKE_TEST, str(bundle)], project, clean_env)
+
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.strip().splitlines()[-1] == '200 {"status":"ok"}'
