@@ -269,7 +269,13 @@ def test_serverless_bundle_from_its_makefile_serves_an_event_on_its_own(tmp_path
     # A bare interpreter that sees only the bundle, as the Lambda runtime does.
     python = python_for("3.11")
     assert python is not None
-    clean_env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    # ... and the environment template.yaml gives the function.
+    clean_env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "my-service",
+        "POWERTOOLS_METRICS_NAMESPACE": "my-service",
+    }
     result = run([python, "-I", "-c", BUNDLE_SMOKE_TEST, str(bundle)], project, clean_env)
 
     assert result.returncode == 0, describe(result)
