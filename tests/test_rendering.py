@@ -137,7 +137,6 @@ CHARACTERISTIC_PATHS = {
         "src/my_service/schemas/item.py",
         "src/my_service/models/base.py",
         "src/my_service/repositories/item.py",
-        "tests/unit/test_item_service.py",
     ],
     "serverless": [
         "template.yaml",
