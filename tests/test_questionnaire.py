@@ -85,6 +85,7 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "docker=true"], "docker", "not a Docker image"),
     (["profile=layered", "database=dynamodb"], "database", "dynamodb is the serverless profile's"),
     (["profile=ddd", "tracer=true"], "tracer", "tracer is for the serverless profile"),
+    (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
 ]
 
 
