@@ -47,6 +47,14 @@ def single_option_variants(profile: str) -> list[Variant]:
         Variant(f"{profile}-gitlab", {**base, "ci": "gitlab"}),
         Variant(f"{profile}-no-ci", {**base, "ci": "none"}),
         Variant(f"{profile}-no-assistants-no-tdd", {**base, "assistants": [], "tdd": False}),
+        Variant(
+            f"{profile}-all-assistants",
+            {
+                **base,
+                "assistants": ["claude", "agents", "copilot", "cursor"],
+                "copilot_agents": True,
+            },
+        ),
     ]
     variants += [
         Variant(f"{profile}-{license.lower()}", {**base, "license": license})

@@ -101,6 +101,54 @@ def test_the_sam_template_passes_cfn_lint(
     assert result.returncode == 0, describe(result)
 
 
+ALL_ASSISTANTS = [variant for variant in VARIANTS if variant.id.endswith("-all-assistants")]
+AI_FILES_CHECK = [
+    "uv",
+    "run",
+    "pytest",
+    "tests/test_ai_files.py",
+    "--no-cov",
+    "-p",
+    "no:cacheprovider",
+]
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_the_projects_ai_files_check_fails_when_a_cited_folder_is_renamed(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    assert run(AI_FILES_CHECK, project, env_for(variant)).returncode == 0
+    cited, renamed = project / "tests" / "integration", project / "tests" / "integration_tests"
+
+    cited.rename(renamed)
+    try:
+        result = run(AI_FILES_CHECK, project, env_for(variant))
+    finally:
+        renamed.rename(cited)
+
+    assert result.returncode == 1, describe(result)
+    assert "cites paths that do not exist: ['tests/integration/']" in result.stdout
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_the_projects_ai_files_check_fails_when_the_coverage_threshold_changes(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    pyproject = project / "pyproject.toml"
+    original = pyproject.read_text()
+
+    pyproject.write_text(original.replace("fail_under = 90", "fail_under = 95"))
+    try:
+        result = run(AI_FILES_CHECK, project, env_for(variant))
+    finally:
+        pyproject.write_text(original)
+
+    assert result.returncode == 1, describe(result)
+    assert "coverage {90} stated, 95 enforced" in result.stdout
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("profile", SQL_PROFILES)
 def test_sqlite_project_suite_also_passes_on_postgresql(
@@ -179,7 +227,7 @@ def test_a_wrong_way_import_breaks_a_contract(
     assert any(contract in row for row in broken), result.stdout
 
 
-def test_model_first_takes_a_services_layer_the_way_its_readme_says(tmp_path: Path) -> None:
+def test_model_first_takes_a_services_layer_the_way_its_standards_say(tmp_path: Path) -> None:
     project = render(tmp_path / "project", profile="model-first")
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
@@ -189,9 +237,9 @@ def test_model_first_takes_a_services_layer_the_way_its_readme_says(tmp_path: Pa
     (package / "services" / "items.py").write_text("from ..repositories import items as items\n")
     routes = package / "api" / "items.py"
     routes.write_text(f"from ..services import items as _service  # noqa\n{routes.read_text()}")
-    readme = (project / "README.md").read_text()
-    contract = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)
-    assert contract is not None, "the README shows the services contract"
+    standards = (project / "docs" / "STANDARDS.md").read_text()
+    contract = re.search(r"```toml\n(.*?)```", standards, re.DOTALL)
+    assert contract is not None, "docs/STANDARDS.md shows the services contract"
     with (project / "pyproject.toml").open("a") as pyproject:
         pyproject.write(f"\n{contract.group(1)}")
 
