@@ -382,6 +382,7 @@ def test_pre_commit_hooks_are_local_and_run_the_pinned_tools(tmp_path: Path) -> 
         "ruff-format": "uv run ruff format",
         "mypy": "uv run mypy",
         "lint-imports": "uv run lint-imports",
+        "ai-files": "uv run pytest tests/test_ai_files.py --no-cov -q",
     }
 
 
@@ -427,26 +428,6 @@ def test_ci_file_matches_its_schema(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.parametrize(
-    ("assistants", "expected"),
-    [
-        (["claude", "agents"], {"AGENTS.md", "CLAUDE.md"}),
-        (["agents"], {"AGENTS.md"}),
-        (["claude"], {"AGENTS.md", "CLAUDE.md"}),
-        ([], set()),
-    ],
-)
-def test_assistants_answer_decides_the_agent_files(
-    tmp_path: Path, assistants: list[str], expected: set[str]
-) -> None:
-    project = rendered(tmp_path, assistants=assistants)
-
-    present = {name for name in ("AGENTS.md", "CLAUDE.md") if (project / name).exists()}
-    assert present == expected
-    if "CLAUDE.md" in present:
-        assert (project / "CLAUDE.md").read_text().startswith("@AGENTS.md\n")
 
 
 @pytest.mark.parametrize("tdd", [True, False])
