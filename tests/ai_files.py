@@ -48,7 +48,7 @@ def copilot_path_instructions(root: Path) -> list[Path]:
 
 def instruction_files(root: Path) -> list[Path]:
     """Every file an assistant reads as instructions, plus the standards they point at."""
-    singles = [root / name for name in (*ALWAYS_ON, "docs/STANDARDS.md")]
+    singles = [root / name for name in (*ALWAYS_ON, "docs/STANDARDS.md", "docs/team-notes.md")]
     return [path for path in singles if path.exists()] + [
         *claude_agents(root),
         *copilot_agents(root),
@@ -615,6 +615,9 @@ def s1_always_on_files_do_not_repeat(root: Path) -> list[str]:
     # Always-on files, and the Cursor rules that load beside AGENTS.md, share no sentence.
     unscoped_rules = [path for path in claude_rules(root) if "paths" not in front_matter(path)]
     files = [root / name for name in ALWAYS_ON if (root / name).exists()]
+    if claude_md.exists():  # what CLAUDE.md imports is always on too
+        imported = [root / target for target in _at_imports(claude_md)]
+        files += [path for path in imported if path.exists() and path not in files]
     files += [*unscoped_rules, *cursor_rules(root)]
     texts = {path: _shingles(body(path)) for path in files}
     for one, other in itertools.combinations(files, 2):

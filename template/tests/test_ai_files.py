@@ -24,6 +24,7 @@ INSTRUCTION_FILES = sorted(
         "AGENTS.md",
         "CLAUDE.md",
         "docs/STANDARDS.md",
+        "docs/team-notes.md",
         ".github/copilot-instructions.md",
         ".claude/agents/*.md",
         ".github/agents/*.agent.md",
