@@ -1,0 +1,444 @@
+"""`copier update` brings a newer template into a generated service and keeps the team's work.
+
+The template is copied into a scratch git repository and tagged twice: `v1.0.0` as it is, and
+`v1.1.0` after a typical template change (new README text, a changed rule in AGENTS.md, a reworded
+module). Each profile is rendered at v1.0.0, committed, changed the way a team changes it (a route,
+a new module with its test, a dependency, README and AGENTS.md notes), committed, and updated.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from copier import run_copy, run_update
+from copier.errors import UserMessageError
+from support import PROFILES, REPO, describe, project_env, python_for, run
+
+pytestmark = pytest.mark.slow
+
+# The template's change between the two tags: (file under template/, old text, new text).
+TEMPLATE_CHANGES = [
+    (
+        "README.md.jinja",
+        "## Architecture and standards\n",
+        "## Architecture and standards\n\nAsk the platform team before changing a layer rule.\n",
+    ),
+    (
+        "src/{{ package_name }}/api/health.py.jinja",
+        '"""Liveness and readiness probes, outside the versioned API."""',
+        '"""Liveness and readiness probes, outside the versioned API; load balancers poll them."""',
+    ),
+    (
+        "{{ 'AGENTS.md' if assistants else '' }}.jinja",
+        "All of them must pass before a change is done.",
+        "All of them must pass before a change is done, and again after every merge.",
+    ),
+    # The team owns this file once it exists: this change reaches new projects only.
+    (
+        "docs/team-notes.md.jinja",
+        "known gotchas.",
+        "known gotchas and their workarounds.",
+    ),
+]
+ROUTES = {
+    "model-first": "src/my_service/api/items.py",
+    "layered": "src/my_service/api/items.py",
+    "ddd": "src/my_service/contexts/catalog/api/router.py",
+    "serverless": "src/my_service/api/items.py",
+}
+TEAM_MODULE = '''"""Prices in cents, as the billing team formats them."""
+
+
+def format_cents(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+'''
+TEAM_TEST = """from my_service.pricing import format_cents
+
+
+def test_cents_are_formatted_with_two_decimals() -> None:
+    assert format_cents(1205) == "12.05"
+"""
+CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+TEAM_NOTE = "- Deploys freeze on Fridays.\n"
+
+
+def git(project: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def copy_tracked_files(repo: Path) -> None:
+    """This template's files, as they are in the working tree, into a new repository."""
+    for name in filter(None, git(REPO, "ls-files", "-z").split("\0")):
+        if (REPO / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, repo / name)
+    git(repo, "init", "-q", "-b", "main")
+
+
+def commit_and_tag(repo: Path, tag: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", tag)
+    git(repo, "tag", tag)
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template at two tagged versions, in a repository of its own."""
+    repo = tmp_path_factory.mktemp("template") / "archetype"
+    copy_tracked_files(repo)
+    commit_and_tag(repo, "v1.0.0")
+    for name, old, new in TEMPLATE_CHANGES:
+        path = repo / "template" / name
+        text = path.read_text()
+        assert old in text, f"{old!r} is no longer in template/{name}"
+        path.write_text(text.replace(old, new, 1))
+    commit_and_tag(repo, "v1.1.0")
+    return repo
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.parts
+    }
+
+
+def generated_at_v1_0(template: Path, destination: Path, profile: str) -> Path:
+    run_copy(
+        str(template),
+        destination,
+        data={"profile": profile},
+        vcs_ref="v1.0.0",
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        quiet=True,
+    )
+    git(destination, "init", "-q", "-b", "main")
+    git(destination, "add", "-A")
+    git(destination, "commit", "-q", "-m", "Generated from Archetype v1.0.0")
+    return destination
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def make_team_changes(project: Path, profile: str) -> None:
+    routes = project / ROUTES[profile]
+    routes.write_text(f"# Owned by the catalog squad.\n{routes.read_text()}")
+    (project / "src" / "my_service" / "pricing.py").write_text(TEAM_MODULE)
+    (project / "tests" / "unit" / "test_pricing.py").write_text(TEAM_TEST)
+    edit(project / "pyproject.toml", "dependencies = [\n", 'dependencies = [\n    "anyio>=4",\n')
+    with (project / "README.md").open("a") as readme:
+        readme.write("\n## Team runbook\n\nPage the catalog squad for item outages.\n")
+    with (project / "AGENTS.md").open("a") as agents:
+        agents.write("\n- Prices are cents everywhere (`src/my_service/pricing.py`).\n")
+    with (project / "docs" / "team-notes.md").open("a") as notes:
+        notes.write(f"\n{TEAM_NOTE}")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Team changes")
+
+
+def update_to_v1_1(project: Path) -> None:
+    run_update(
+        project,
+        vcs_ref="v1.1.0",
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        skip_tasks=True,
+        conflict="inline",
+        quiet=True,
+    )
+
+
+def files_with_conflicts(project: Path) -> list[str]:
+    return sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file()
+        and ".git" not in path.parts
+        and CONFLICT_MARKER.search(path.read_text(errors="replace"))
+    )
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
+    profile: str, template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", profile)
+    make_team_changes(project, profile)
+
+    update_to_v1_1(project)
+
+    assert "# Owned by the catalog squad." in (project / ROUTES[profile]).read_text()
+    assert (project / "src" / "my_service" / "pricing.py").read_text() == TEAM_MODULE
+    assert '"anyio>=4",' in (project / "pyproject.toml").read_text()
+    readme, agents = (project / "README.md").read_text(), (project / "AGENTS.md").read_text()
+    assert "Page the catalog squad for item outages." in readme
+    assert "Prices are cents everywhere" in agents
+    assert "Ask the platform team before changing a layer rule." in readme
+    assert "and again after every merge." in agents
+    assert "load balancers poll them" in (project / "src/my_service/api/health.py").read_text()
+    assert "_commit: v1.1.0" in (project / ".copier-answers.yml").read_text()
+    team_notes = (project / "docs" / "team-notes.md").read_text()
+    assert team_notes.endswith(f"\n\n{TEAM_NOTE}")
+    assert "their workarounds" not in team_notes
+    assert list(project.rglob("*.rej")) == []
+    assert files_with_conflicts(project) == []
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_an_updated_project_passes_its_own_checks_and_tests(
+    profile: str, template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", profile)
+    make_team_changes(project, profile)
+    update_to_v1_1(project)
+    env = project_env(python_for("3.11"))
+
+    for command in (
+        ["uv", "sync"],
+        ["uv", "run", "ruff", "check"],
+        ["uv", "run", "ruff", "format", "--check"],
+        ["uv", "run", "mypy"],
+        ["uv", "run", "lint-imports"],
+        ["uv", "run", "pytest", "-p", "no:cacheprovider"],
+    ):
+        result = run(command, project, env)
+        assert result.returncode == 0, describe(result)
+
+
+def test_an_overlapping_change_shows_both_sides_inline(template_repo: Path, tmp_path: Path) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+    edit(
+        project / "AGENTS.md",
+        "All of them must pass before a change is done.",
+        "All of them must pass before a change is done, and the PR template is filled in.",
+    )
+    git(project, "commit", "-q", "-am", "Team rule")
+
+    update_to_v1_1(project)
+
+    agents = (project / "AGENTS.md").read_text()
+    assert files_with_conflicts(project) == ["AGENTS.md"]
+    ours = agents.index("<<<<<<< before updating\n")
+    theirs = agents.index(">>>>>>> after updating\n")
+    assert ours < agents.index("and the PR template is filled in.") < theirs
+    assert ours < agents.index("and again after every merge.") < theirs
+    assert list(project.rglob("*.rej")) == []
+
+
+def test_an_update_into_a_dirty_tree_is_refused_and_changes_nothing(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+    edit(project / "README.md", "## Quick start", "## Quick start (uncommitted)")
+    before = snapshot(project)
+
+    with pytest.raises(UserMessageError, match="dirty"):
+        update_to_v1_1(project)
+
+    assert snapshot(project) == before
+
+
+def test_an_update_that_fails_on_a_bad_answer_changes_nothing(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+    before = snapshot(project)
+
+    with pytest.raises(ValueError, match="profile"):
+        run_update(
+            project,
+            vcs_ref="v1.1.0",
+            data={"profile": "hexagonal"},
+            defaults=True,
+            overwrite=True,
+            unsafe=True,
+            skip_tasks=True,
+            quiet=True,
+        )
+
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+# --- The commands the docs and the generated CI give, run as written ------------------------
+
+
+def sh_block_after(markdown: str, heading: str) -> str:
+    """The first ```sh block after a heading, as written."""
+    section = markdown.split(heading, 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block is not None, f"no sh block after {heading!r}"
+    return block.group(1)
+
+
+def run_as_written(script: str, project: Path) -> subprocess.CompletedProcess[str]:
+    return run(["bash", "-e", "-c", script], project, project_env(python_for("3.11")))
+
+
+def test_the_readme_update_guide_works_as_written(template_repo: Path, tmp_path: Path) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+    make_team_changes(project, "layered")
+    guide = sh_block_after((REPO / "README.md").read_text(), "## Updating a generated service")
+
+    result = run_as_written(guide, project)
+
+    assert result.returncode == 0, describe(result)
+    assert "and again after every merge." in (project / "AGENTS.md").read_text()
+    assert "Prices are cents everywhere" in (project / "AGENTS.md").read_text()
+    assert " M AGENTS.md" in result.stdout  # the update's changes, listed for review
+
+
+def test_the_generated_readme_update_command_works_as_written(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "ddd")
+    guide = sh_block_after((project / "README.md").read_text(), "## Updating from the template")
+
+    result = run_as_written(guide, project)
+
+    assert result.returncode == 0, describe(result)
+    assert "_commit: v1.1.0" in (project / ".copier-answers.yml").read_text()
+
+
+def test_the_readme_answer_switch_works_as_written(template_repo: Path, tmp_path: Path) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+    guide = sh_block_after((REPO / "README.md").read_text(), "### Switching answers")
+
+    result = run_as_written(guide, project)
+
+    assert result.returncode == 0, describe(result)
+    assert "auth: jwt" in (project / ".copier-answers.yml").read_text()
+    assert (project / "src" / "my_service" / "api" / "auth.py").exists()
+    git(project, "add", "-A")
+    checks = run_as_written("uv sync -q && uv run mypy && uv run pytest -q", project)
+    assert checks.returncode == 0, describe(checks)
+
+
+def test_the_readme_onboarding_commands_work_as_written(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", "ddd")
+    guide = sh_block_after((REPO / "README.md").read_text(), "### Onboarding a new team member")
+
+    result = run_as_written(guide, project)
+
+    assert result.returncode == 0, describe(result)
+    assert (project / ".git" / "hooks" / "pre-commit").exists()
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
+
+
+def check_update_commands(project: Path, ci: str) -> list[str]:
+    if ci == "github":
+        workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+        return str(workflow["jobs"]["template-update"]["steps"][-1]["run"]).splitlines()
+    pipeline = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+    return [str(line) for line in pipeline["template-update"]["script"]]
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_scheduled_ci_job_fails_naming_a_newer_release(
+    ci: str, template_repo: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "service"
+    run_copy(
+        str(template_repo),
+        project,
+        data={"ci": ci},
+        vcs_ref="v1.0.0",
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        quiet=True,
+    )
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Generated")
+    show, gate = check_update_commands(project, ci)
+
+    shown, gated = run_as_written(show, project), run_as_written(gate, project)
+
+    assert "Current version is 1.0.0, latest version is 1.1.0" in shown.stdout, describe(shown)
+    assert gated.returncode == 2, describe(gated)
+    update_to_v1_1(project)
+    git(project, "commit", "-q", "-am", "Update")
+    assert run_as_written(gate, project).returncode == 0
+
+
+# --- The 0.2.0 migration, in a real update ----------------------------------------------------
+
+TEAM_NOTES_SECTION_0_1 = "## Team notes\n\nAdd your team's own notes below this line."
+
+
+@pytest.fixture(scope="module")
+def template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as 0.1.0 shipped the team notes (in AGENTS.md), and as it is."""
+    repo = tmp_path_factory.mktemp("template-0.2") / "archetype"
+    copy_tracked_files(repo)
+    agents = repo / "template" / "{{ 'AGENTS.md' if assistants else '' }}.jinja"
+    current_agents = agents.read_text()
+    section = current_agents[current_agents.index("## Team notes") :]
+    agents.write_text(current_agents.replace(section, f"{TEAM_NOTES_SECTION_0_1}\n"))
+    team_notes = repo / "template" / "docs" / "team-notes.md.jinja"
+    current_team_notes = team_notes.read_text()
+    team_notes.unlink()
+    claude = repo / "template" / "{{ 'CLAUDE.md' if 'claude' in assistants else '' }}.jinja"
+    current_claude = claude.read_text()
+    claude.write_text(current_claude.replace("@docs/team-notes.md\n", ""))
+    commit_and_tag(repo, "v0.1.0")
+    agents.write_text(current_agents)
+    team_notes.write_text(current_team_notes)
+    claude.write_text(current_claude)
+    commit_and_tag(repo, "v0.2.0")
+    return repo
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_updating_to_0_2_moves_the_team_notes_out_of_agents_md(
+    profile: str, template_repo_across_0_2: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "service"
+    run_copy(
+        str(template_repo_across_0_2),
+        project,
+        data={"profile": profile},
+        vcs_ref="v0.1.0",
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        quiet=True,
+    )
+    with (project / "AGENTS.md").open("a") as agents:
+        agents.write(f"\n{TEAM_NOTE}")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Generated at 0.1.0, with a team note")
+
+    run_update(project, vcs_ref="v0.2.0", defaults=True, overwrite=True, unsafe=True, quiet=True)
+
+    agents_md = (project / "AGENTS.md").read_text()
+    assert TEAM_NOTE not in agents_md
+    assert "read [docs/team-notes.md](docs/team-notes.md)" in agents_md
+    assert (project / "docs" / "team-notes.md").read_text().endswith(f"\n\n{TEAM_NOTE}")
+    assert "@docs/team-notes.md" in (project / "CLAUDE.md").read_text()
+    assert files_with_conflicts(project) == []
+    assert list(project.rglob("*.rej")) == []
