@@ -225,8 +225,11 @@ def test_an_updated_project_passes_its_own_checks_and_tests(
         assert result.returncode == 0, describe(result)
 
 
-def test_an_overlapping_change_shows_both_sides_inline(template_repo: Path, tmp_path: Path) -> None:
-    project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
+@pytest.mark.parametrize("profile", PROFILES)
+def test_an_overlapping_change_shows_both_sides_inline(
+    profile: str, template_repo: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo, tmp_path / "service", profile)
     edit(
         project / "AGENTS.md",
         "All of them must pass before a change is done.",
