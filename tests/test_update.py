@@ -116,12 +116,13 @@ def snapshot(project: Path) -> dict[str, bytes]:
     }
 
 
-def generated_at_v1_0(template: Path, destination: Path, profile: str) -> Path:
+def generated(template: Path, destination: Path, version: str, **answers: str) -> Path:
+    """The template rendered at a tagged version, and committed as a team's first commit."""
     run_copy(
         str(template),
         destination,
-        data={"profile": profile},
-        vcs_ref="v1.0.0",
+        data=answers,
+        vcs_ref=version,
         defaults=True,
         unsafe=True,
         skip_tasks=True,
@@ -129,8 +130,12 @@ def generated_at_v1_0(template: Path, destination: Path, profile: str) -> Path:
     )
     git(destination, "init", "-q", "-b", "main")
     git(destination, "add", "-A")
-    git(destination, "commit", "-q", "-m", "Generated from Archetype v1.0.0")
+    git(destination, "commit", "-q", "-m", f"Generated from Archetype {version}")
     return destination
+
+
+def generated_at_v1_0(template: Path, destination: Path, profile: str) -> Path:
+    return generated(template, destination, "v1.0.0", profile=profile)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -362,20 +367,7 @@ def check_update_commands(project: Path, ci: str) -> list[str]:
 def test_the_scheduled_ci_job_fails_naming_a_newer_release(
     ci: str, template_repo: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "service"
-    run_copy(
-        str(template_repo),
-        project,
-        data={"ci": ci},
-        vcs_ref="v1.0.0",
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-    )
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Generated")
+    project = generated(template_repo, tmp_path / "service", "v1.0.0", ci=ci)
     show, gate = check_update_commands(project, ci)
 
     shown, gated = run_as_written(show, project), run_as_written(gate, project)
@@ -419,22 +411,10 @@ def template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_updating_to_0_2_moves_the_team_notes_out_of_agents_md(
     profile: str, template_repo_across_0_2: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "service"
-    run_copy(
-        str(template_repo_across_0_2),
-        project,
-        data={"profile": profile},
-        vcs_ref="v0.1.0",
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-    )
+    project = generated(template_repo_across_0_2, tmp_path / "service", "v0.1.0", profile=profile)
     with (project / "AGENTS.md").open("a") as agents:
         agents.write(f"\n{TEAM_NOTE}")
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Generated at 0.1.0, with a team note")
+    git(project, "commit", "-q", "-am", "A team note")
 
     run_update(project, vcs_ref="v0.2.0", defaults=True, overwrite=True, unsafe=True, quiet=True)
 
