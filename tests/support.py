@@ -68,16 +68,19 @@ def single_option_variants(profile: str) -> list[Variant]:
     return variants
 
 
-def render(destination: Path, **answers: Any) -> Path:
-    """Render the working tree of the template (committed or not) with default answers."""
+def render(
+    destination: Path, *, template: Path = REPO, vcs_ref: str = "HEAD", **answers: Any
+) -> Path:
+    """Render the template with default answers: this one's working tree (committed or not), or
+    another copy of it at a tag."""
     run_copy(
-        str(REPO),
+        str(template),
         destination,
         data=answers,
         defaults=True,
         unsafe=True,
         skip_tasks=True,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
         quiet=True,
     )
     return destination

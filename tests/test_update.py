@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier import run_copy, run_update
+from copier import run_update
 from copier.errors import UserMessageError
-from support import PROFILES, REPO, describe, project_env, python_for, run
+from support import PROFILES, REPO, describe, project_env, python_for, render, run
 
 pytestmark = pytest.mark.slow
 
@@ -118,16 +118,7 @@ def snapshot(project: Path) -> dict[str, bytes]:
 
 def generated(template: Path, destination: Path, version: str, **answers: str) -> Path:
     """The template rendered at a tagged version, and committed as a team's first commit."""
-    run_copy(
-        str(template),
-        destination,
-        data=answers,
-        vcs_ref=version,
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-    )
+    render(destination, template=template, vcs_ref=version, **answers)
     git(destination, "init", "-q", "-b", "main")
     git(destination, "add", "-A")
     git(destination, "commit", "-q", "-m", f"Generated from Archetype {version}")
