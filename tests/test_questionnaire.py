@@ -40,6 +40,7 @@ BAD_ANSWERS = [
     ("project_name", "   ", "must not be empty"),
     ("project_name", "x" * 81, "keep it to 80 or fewer"),
     ("project_name", "Billing\x07Service", "one printable line"),
+    ("project_name", "</title><script>alert(1)</script>", "leave out < and >"),
     ("project_slug", "Billing Service", "is not kebab-case"),
     ("project_slug", "-billing", "is not kebab-case"),
     ("project_slug", "billing--service", "is not kebab-case"),
@@ -149,7 +150,7 @@ PROJECT_NAMES = st.text(
     alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]),
     min_size=1,
     max_size=80,
-).filter(lambda name: name.strip() and name.isprintable())
+).filter(lambda name: name.strip() and name.isprintable() and not {"<", ">"} & set(name))
 
 
 # `--defaults` does not run validators on derived defaults, so they must be valid by construction.

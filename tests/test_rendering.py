@@ -354,7 +354,9 @@ def test_quotes_and_non_ascii_in_answers_stay_valid_toml_and_python(tmp_path: Pa
     ]
     config = project / "src" / "n_code_quoted_service" / "core" / "config.py"
     tree = ast.parse(config.read_text())
-    settings_class = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+    settings_class = next(
+        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings"
+    )
     app_name = next(
         n.value
         for n in settings_class.body
