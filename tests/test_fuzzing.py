@@ -32,7 +32,7 @@ CHECKS = [
     "response_schema_conformance",
 ]
 # Per API operation and phase; the fixed seed makes a failure in CI reproducible on a laptop.
-EXAMPLES = 60
+EXAMPLES = 100
 SEED = 20261124
 APP = "my_service.main:app"  # the package the default project name gives
 CREDENTIALS = {"email": "fuzzer@example.com", "password": "correct horse battery staple"}
