@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from copier import run_copy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,3 +129,41 @@ def describe(result: subprocess.CompletedProcess[str]) -> str:
     return (
         f"`{command}` exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     )
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (`!Ref`, `!Sub`) read as plain values."""
+
+
+CloudFormationLoader.add_multi_constructor("!", lambda loader, _tag, node: node.value)
+
+# Parse with the project's own Python: newer versions get newer syntax (PEP 695 generics).
+_COMPILE = "import sys\nfor p in sys.argv[1:]: compile(open(p, encoding='utf-8').read(), p, 'exec')"
+
+
+def unreadable_files(project: Path, python: str = sys.executable) -> list[str]:
+    """Every TOML, YAML or JSON file that does not parse, and Python file that does not compile."""
+    files = [
+        path
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and not {".git", ".venv"} & set(path.relative_to(project).parts)
+    ]
+    problems = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix == ".toml":
+                tomllib.loads(text)
+            elif path.suffix in {".yml", ".yaml"}:
+                yaml.load(text, Loader=CloudFormationLoader)  # noqa: S506 (a SafeLoader)
+            elif path.suffix == ".json":
+                json.loads(text)
+        except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+            problems.append(f"{path.relative_to(project)}: {error}")
+    sources = [str(path) for path in files if path.suffix == ".py"]
+    compiled = subprocess.run(
+        [python, "-c", _COMPILE, *sources], capture_output=True, text=True, check=False
+    )
+    if compiled.returncode != 0:
+        problems.append(compiled.stderr)
+    return problems
