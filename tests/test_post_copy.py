@@ -78,3 +78,18 @@ def test_copy_into_an_existing_repository_does_not_nest_a_new_one(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "already inside a git repository" in result.stderr
     assert not (project / ".git").exists()
+
+
+def test_a_copy_whose_task_crashes_leaves_no_directory(tmp_path: Path) -> None:
+    # A git that fails every command: the task's `git init` raises, and Copier stops.
+    broken = tmp_path / "broken-bin"
+    broken.mkdir()
+    (broken / "git").write_text("#!/bin/sh\necho 'git: simulated failure' >&2\nexit 1\n")
+    (broken / "git").chmod(0o755)
+    destination = tmp_path / "service"
+
+    result = copy_with_tasks(destination, path=f"{broken}{os.pathsep}{os.environ['PATH']}")
+
+    assert result.returncode != 0
+    assert "simulated failure" in result.stderr
+    assert not destination.exists()

@@ -1,4 +1,5 @@
-"""The questionnaire: defaults that always work, and bad answers refused with a useful message."""
+"""The questionnaire: defaults that always work, and bad answers refused with a useful message;
+neither a refused nor a crashed copy leaves anything behind."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from copier import _main as copier_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import REPO, render
@@ -124,6 +127,31 @@ def test_refused_copy_into_an_existing_directory_leaves_it_as_it_was(tmp_path: P
     assert result.returncode != 0
     assert sorted(p.name for p in destination.iterdir()) == ["notes.txt"]
     assert (destination / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_copy_that_crashes_part_way_leaves_no_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for a full disk or a killed process: the 20th file cannot be written.
+    render_file = copier_main.Worker._render_file
+    rendered: list[object] = []
+
+    def render_until_the_disk_is_full(
+        worker: copier_main.Worker, *args: Any, **kwargs: Any
+    ) -> None:
+        rendered.append(args)
+        if len(rendered) == 20:
+            raise OSError(28, "No space left on device")
+        render_file(worker, *args, **kwargs)
+
+    monkeypatch.setattr(copier_main.Worker, "_render_file", render_until_the_disk_is_full)
+    destination = tmp_path / "service"
+
+    with pytest.raises(OSError, match="No space left"):
+        render(destination)
+
+    assert len(rendered) == 20
+    assert not destination.exists()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from copier import run_update
-from copier.errors import UserMessageError
+from copier.errors import TaskError, UserMessageError
 from support import PROFILES, REPO, describe, project_env, python_for, render, run
 
 pytestmark = pytest.mark.slow
@@ -416,3 +416,25 @@ def test_updating_to_0_2_moves_the_team_notes_out_of_agents_md(
     assert "@docs/team-notes.md" in (project / "CLAUDE.md").read_text()
     assert files_with_conflicts(project) == []
     assert list(project.rglob("*.rej")) == []
+
+
+def test_an_update_whose_migration_crashes_changes_nothing(
+    template_repo_across_0_2: Path, tmp_path: Path
+) -> None:
+    project = generated(template_repo_across_0_2, tmp_path / "service", "v0.1.0")
+    with (project / "AGENTS.md").open("a") as agents:
+        agents.write(f"\n{TEAM_NOTE}")
+    # A folder where the migration must write a file: it cannot, and stops.
+    (project / "docs" / "team-notes.md").mkdir(parents=True)
+    (project / "docs" / "team-notes.md" / "draft.txt").write_text("Not a file\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "A team note, and a folder in the migration's way")
+    before = snapshot(project)
+
+    with pytest.raises(TaskError, match=r"migrate_team_notes\.py"):
+        run_update(
+            project, vcs_ref="v0.2.0", defaults=True, overwrite=True, unsafe=True, quiet=True
+        )
+
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
