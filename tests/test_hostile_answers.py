@@ -5,13 +5,14 @@ names the question, leaving no directory behind."""
 from __future__ import annotations
 
 import ast
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import render, unreadable_files
+from support import describe, render, run, unreadable_files
 
 # Every question a user answers by typing; the others are choices Copier checks itself.
 FREE_TEXT = [
@@ -174,3 +175,44 @@ def test_any_text_in_any_free_text_answer_is_written_faithfully_or_refused(
     tmp_path_factory: pytest.TempPathFactory, question: str, answer: str
 ) -> None:
     written_safely_or_refused(tmp_path_factory.mktemp("hostile") / "service", question, answer)
+
+
+# Reads like a coverage figure, a Python version, a link, a cited path and an `@` import.
+CITATION_LIKE = "100% [Python 3.9](../x.md) `src/missing.py` @AGENT.md"
+
+
+def test_a_name_that_reads_like_a_citation_keeps_the_drift_check_green(tmp_path: Path) -> None:
+    project = render(
+        tmp_path / "service",
+        project_name=CITATION_LIKE,
+        description=CITATION_LIKE,
+        assistants=["claude", "agents", "copilot", "cursor"],
+        copilot_agents=True,
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+
+    # The project's own drift check, run by this suite's pytest without the project's conftest
+    # (its app is not installed here) and without the check of `uv run` commands (nor its tools).
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/test_ai_files.py",
+            "-c",
+            str(tmp_path / "pytest.ini"),
+            "--rootdir",
+            str(project),
+            "--noconftest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "-k",
+            "not uv_run_command",
+            "-q",
+        ],
+        project,
+    )
+
+    assert result.returncode == 0, describe(result)
