@@ -319,34 +319,6 @@ def test_python_version_sets_every_minimum(tmp_path: Path, version: str) -> None
     assert setup["with"]["python-version"] == version
 
 
-def test_quotes_and_non_ascii_in_answers_stay_valid_toml_and_python(tmp_path: Path) -> None:
-    name = 'Ünïcode "Quoted" \\ Service'
-    project = rendered(
-        tmp_path,
-        project_name=name,
-        description='Says "hi" \\ in 日本語',
-        author_name="Ærøskøbing Team",
-        author_email="team@example.com",
-    )
-
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    assert pyproject["project"]["description"] == 'Says "hi" \\ in 日本語'
-    assert pyproject["project"]["authors"] == [
-        {"name": "Ærøskøbing Team", "email": "team@example.com"}
-    ]
-    config = project / "src" / "n_code_quoted_service" / "core" / "config.py"
-    tree = ast.parse(config.read_text())
-    settings_class = next(
-        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings"
-    )
-    app_name = next(
-        n.value
-        for n in settings_class.body
-        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "app_name"
-    )
-    assert ast.literal_eval(app_name) == name
-
-
 def test_every_pinned_dev_tool_is_an_exact_version(tmp_path: Path) -> None:
     project = rendered(tmp_path)
 
