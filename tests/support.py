@@ -141,13 +141,25 @@ CloudFormationLoader.add_multi_constructor("!", lambda loader, _tag, node: node.
 _COMPILE = "import sys\nfor p in sys.argv[1:]: compile(open(p, encoding='utf-8').read(), p, 'exec')"
 
 
-def unreadable_files(project: Path, python: str = sys.executable) -> list[str]:
-    """Every TOML, YAML or JSON file that does not parse, and Python file that does not compile."""
-    files = [
+def project_files(project: Path) -> list[Path]:
+    """The files a render or an update wrote or kept: everything but git's and uv's own."""
+    return [
         path
         for path in sorted(project.rglob("*"))
         if path.is_file() and not {".git", ".venv"} & set(path.relative_to(project).parts)
     ]
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    """Every file's bytes by its path: equal snapshots mean nothing was written."""
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes() for path in project_files(project)
+    }
+
+
+def unreadable_files(project: Path, python: str = sys.executable) -> list[str]:
+    """Every TOML, YAML or JSON file that does not parse, and Python file that does not compile."""
+    files = project_files(project)
     problems = []
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -16,9 +16,11 @@ from support import (
     PROFILES,
     SQL_PROFILES,
     Variant,
+    project_files,
     python_for,
     render,
     single_option_variants,
+    snapshot,
     unreadable_files,
 )
 
@@ -31,17 +33,13 @@ def rendered(tmp_path: Path, **answers: Any) -> Path:
     return render(tmp_path / "project", **answers)
 
 
-def files_of(project: Path) -> list[Path]:
-    return sorted(path for path in project.rglob("*") if path.is_file())
-
-
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
 def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> None:
     project = rendered(tmp_path, **variant.answers)
 
     leftovers = [
         str(path.relative_to(project))
-        for path in files_of(project)
+        for path in project_files(project)
         if UNRENDERED.search(path.read_text(encoding="utf-8")) or path.suffix == ".jinja"
     ]
     assert leftovers == []
@@ -53,9 +51,6 @@ def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> N
 def test_rendering_twice_gives_byte_identical_trees(tmp_path: Path, profile: str) -> None:
     first = render(tmp_path / "first", profile=profile, auth="jwt")
     second = render(tmp_path / "second", profile=profile, auth="jwt")
-
-    def snapshot(project: Path) -> dict[str, bytes]:
-        return {str(path.relative_to(project)): path.read_bytes() for path in files_of(project)}
 
     assert snapshot(first) == snapshot(second)
 
@@ -236,7 +231,7 @@ def test_ddd_item_identities_are_uuids_the_domain_assigns(tmp_path: Path) -> Non
 def test_auth_none_renders_no_user_code(tmp_path: Path, profile: str) -> None:
     project = rendered(tmp_path, profile=profile, auth="none")
 
-    names = [path.name for path in files_of(project)]
+    names = [path.name for path in project_files(project)]
     assert not {"security.py", "user.py", "users.py", "auth.py", "test_auth_api.py"} & set(names)
     assert not (project / "src" / "my_service" / "contexts" / "identity").exists()
     assert not (project / "src" / "my_service" / "contracts" / "identity.py").exists()

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from copier import run_update
 from copier.errors import TaskError, UserMessageError
-from support import PROFILES, REPO, describe, project_env, python_for, render, run
+from support import PROFILES, REPO, describe, project_env, python_for, render, run, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -106,14 +106,6 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.write_text(text.replace(old, new, 1))
     commit_and_tag(repo, "v1.1.0")
     return repo
-
-
-def snapshot(project: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project).as_posix(): path.read_bytes()
-        for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts
-    }
 
 
 def generated(template: Path, destination: Path, version: str, **answers: str) -> Path:

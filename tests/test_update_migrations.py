@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import yaml
-from support import REPO
+from support import REPO, snapshot
 
 
 def load_hook(name: str) -> ModuleType:
@@ -39,14 +39,6 @@ NOTES = "- Prices are cents everywhere.\n- Deploys freeze on Fridays.\n"
 def project_with(tmp_path: Path, agents: str) -> Path:
     (tmp_path / "AGENTS.md").write_text(agents)
     return tmp_path
-
-
-def snapshot(project: Path) -> dict[str, str]:
-    return {
-        path.relative_to(project).as_posix(): path.read_text()
-        for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts
-    }
 
 
 class _CopierYamlLoader(yaml.SafeLoader):
@@ -92,7 +84,7 @@ def test_without_notes_nothing_changes(tmp_path: Path) -> None:
     project = project_with(tmp_path, AGENTS_0_1)
 
     assert not team_notes.move_team_notes(project)
-    assert snapshot(project) == {"AGENTS.md": AGENTS_0_1}
+    assert snapshot(project) == {"AGENTS.md": AGENTS_0_1.encode()}
 
 
 def test_a_rewritten_section_is_left_for_the_update_to_merge(tmp_path: Path) -> None:
@@ -100,7 +92,7 @@ def test_a_rewritten_section_is_left_for_the_update_to_merge(tmp_path: Path) -> 
     project = project_with(tmp_path, rewritten)
 
     assert not team_notes.move_team_notes(project)
-    assert snapshot(project) == {"AGENTS.md": rewritten}
+    assert snapshot(project) == {"AGENTS.md": rewritten.encode()}
 
 
 def test_a_project_without_agents_md_is_left_alone(tmp_path: Path) -> None:
