@@ -97,7 +97,7 @@ def served(profile: str, project: Path, env: dict[str, str], logs: Path) -> Iter
         return
     # Serverless: moto's server plays DynamoDB, with the tables the README's script creates.
     moto_port = free_port()
-    env |= {
+    env = env | {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "local",
