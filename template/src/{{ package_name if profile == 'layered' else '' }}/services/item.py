@@ -1,18 +1,32 @@
 """Item use cases."""
 
 from ..core.errors import NotFoundError
+from ..core.idempotency import IdempotencyStore, keyed_request, run_once
 from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
 from ..schemas.page import Page, PageParams
 from .ports import ItemRepository, Transaction
 
+# The operation an idempotency key belongs to: the same key may be used once per operation.
+CREATE_ITEM = "create-item"
+
 
 class ItemService:
-    def __init__(self, items: ItemRepository, transaction: Transaction) -> None:
+    def __init__(
+        self, items: ItemRepository, keys: IdempotencyStore, transaction: Transaction
+    ) -> None:
         self._items = items
+        self._keys = keys
         self._transaction = transaction
 
-    async def create(self, data: ItemCreate) -> ItemRead:
-        item = await self._items.add(data)
+    async def create(self, data: ItemCreate, idempotency_key: str | None = None) -> ItemRead:
+        """A new item; asked again with the same key, the item the first request created."""
+        item = await run_once(
+            keyed_request(CREATE_ITEM, idempotency_key, data.model_dump_json()),
+            self._keys,
+            lambda: self._items.add(data),
+            dump=ItemRead.model_dump_json,
+            load=ItemRead.model_validate_json,
+        )
         await self._transaction.commit()
         return item
 
