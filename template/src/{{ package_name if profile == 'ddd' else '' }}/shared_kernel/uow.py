@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Self
 
 from .domain import AggregateRoot, DomainEvent
+from .idempotency import IdempotencyStore
 
 
 class Repository:
@@ -26,8 +27,12 @@ class UnitOfWork(ABC):
     """One business transaction.
 
     `commit()` inside `async with` keeps every change; leaving the block without it keeps none.
-    Only committed changes publish their events.
+    The domain events of the changes are committed with them (what other contexts must hear of
+    goes into the outbox in the same transaction) and handed to the message bus afterwards.
     """
+
+    # The idempotency keys of creates, kept in the same transaction as the changes.
+    requests: IdempotencyStore
 
     def __init__(self) -> None:
         self._committed_events: list[DomainEvent] = []
@@ -40,10 +45,14 @@ class UnitOfWork(ABC):
         await self.rollback()
 
     async def commit(self) -> None:
-        await self._commit()
-        for repository in self._repositories():
-            for aggregate in repository.seen:
-                self._committed_events.extend(aggregate.pull_events())
+        events = [
+            event
+            for repository in self._repositories()
+            for aggregate in repository.seen
+            for event in aggregate.pull_events()
+        ]
+        await self._commit(events)
+        self._committed_events.extend(events)
 
     def collect_new_events(self) -> list[DomainEvent]:
         """The events of the changes committed so far, each handed out once."""
@@ -54,7 +63,8 @@ class UnitOfWork(ABC):
     async def rollback(self) -> None: ...
 
     @abstractmethod
-    async def _commit(self) -> None: ...
+    async def _commit(self, events: list[DomainEvent]) -> None:
+        """Make the changes, and what other contexts must hear of `events`, durable together."""
 
     @abstractmethod
     def _repositories(self) -> Iterable[Repository]: ...
