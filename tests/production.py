@@ -1,0 +1,356 @@
+"""A generated service run the way production runs it, and the clients that load it.
+
+Shared by tests/test_production.py, which asserts what must hold under load and faults, and by
+benchmarks/run.py, which writes down how many requests, 503s and seconds to recover a run took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from support import describe, project_env, python_for, render, run
+
+API = "/api/v1"
+CREDENTIALS = {"email": "load@example.com", "password": "correct horse battery staple"}
+# The table each SQL profile keeps its items in, and where ddd's ordering keeps its products.
+ITEMS_TABLE = {"model-first": "items", "layered": "items", "ddd": "catalog_items"}
+PRODUCTS_TABLE = "ordering_products"
+# Small pools, so that a few dozen clients are many times what the service can serve at once.
+POOL = {"DATABASE_POOL_SIZE": "2", "DATABASE_MAX_OVERFLOW": "2"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def installed_service(profile: str, destination: Path) -> Path:
+    """The profile rendered with PostgreSQL and JWT, and `uv sync`ed."""
+    project = render(destination, profile=profile, database="postgresql", auth="jwt")
+    synced = run(["uv", "sync"], project, project_env(python_for("3.11")))
+    assert synced.returncode == 0, describe(synced)
+    return project
+
+
+def dockerfile_command(project: Path, port: int) -> tuple[dict[str, str], str]:
+    """The environment and command the project's Dockerfile runs, on a local port: the test
+    serves the service exactly as the image would, less the container."""
+    text = (project / "Dockerfile").read_text().replace("\\\n", " ")
+    environment: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            for assignment in shlex.split(line[4:]):
+                name, _, value = assignment.partition("=")
+                environment[name] = value
+    environment.pop("PATH", None)
+    cmd = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
+    assert cmd is not None, "the Dockerfile has a CMD in exec form"
+    command = json.loads(cmd.group(1))
+    assert command[:2] == ["sh", "-c"], command
+    shell = command[2].replace("--host 0.0.0.0", "--host 127.0.0.1")
+    return environment, shell.replace("--port 8000", f"--port {port}")
+
+
+@dataclass
+class Service:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:]
+
+
+@contextmanager
+def served(project: Path, database_url: str, log: Path, **settings: str) -> Iterator[Service]:
+    """The service as its Dockerfile starts it (migrations, then uvicorn with its workers), with
+    the production settings a deployment gives it."""
+    port = free_port()
+    image_env, shell = dockerfile_command(project, port)
+    env = project_env() | image_env | POOL | settings
+    # The image's PATH starts with its virtual environment; so does this one. No `uv run` in
+    # between: signals reach uvicorn itself, as in the container.
+    venv = project / ".venv"
+    env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "VIRTUAL_ENV": str(venv)}
+    env |= {"DATABASE_URL": database_url, "JWT_SECRET": secrets.token_urlsafe(48)}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["sh", "-c", shell],
+            cwd=project,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        service = Service(f"http://127.0.0.1:{port}", process, log)
+        try:
+            wait_until_answering(service)
+            yield service
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def wait_until_answering(service: Service, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            msg = f"the service exited with {service.process.returncode}:\n{service.log_text()}"
+            raise AssertionError(msg)
+        try:
+            with urllib.request.urlopen(f"{service.base_url}/health", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    msg = f"the service did not answer within {seconds} s:\n{service.log_text()}"
+    raise AssertionError(msg)
+
+
+def bearer_token(service: Service) -> str:
+    """Register a user and log in, once: the clients share the token."""
+    with httpx.Client(base_url=service.base_url, timeout=60) as client:
+        client.post(f"{API}/auth/register", json=CREDENTIALS).raise_for_status()
+        token: str = client.post(f"{API}/auth/token", json=CREDENTIALS).json()["access_token"]
+    return token
+
+
+# --- A PostgreSQL cluster of the test's own, which it may restart and kill -----------------------
+
+
+@dataclass
+class Cluster:
+    version: str
+    name: str
+    port: int
+    data_directory: Path
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def accepting(self) -> bool:
+        ready = subprocess.run(
+            ["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False
+        )
+        return ready.returncode == 0
+
+    def wait_until_accepting(self, seconds: float = 60) -> float:
+        """Blocks until the server takes connections; returns when that was (monotonic)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.accepting():
+                return time.monotonic()
+            time.sleep(0.05)
+        msg = f"cluster {self.name} did not accept connections within {seconds} s"
+        raise AssertionError(msg)
+
+    def ctl(self, *action: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, *action],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def restart(self) -> None:
+        restarted = self.ctl("restart", "--mode", "fast")
+        assert restarted.returncode == 0, restarted.stderr
+
+    def kill_and_start(self) -> None:
+        """kill -9 the postmaster, as a crashed machine would, then start the server again."""
+        pid = int((self.data_directory / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        # The killed postmaster's backends notice and exit; until then a new one may not start.
+        while (started := self.ctl("start")).returncode != 0:
+            assert time.monotonic() < deadline, started.stderr
+            time.sleep(0.2)
+
+
+@contextmanager
+def own_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL cluster made for one test on a free port, and dropped after it. The shared
+    server on 5432 is never restarted."""
+    version = max(path.name for path in Path("/etc/postgresql").iterdir())
+    name = f"archetype_{secrets.token_hex(4)}"
+    port = free_port()
+    created = subprocess.run(
+        ["pg_createcluster", version, name, "--port", str(port), "--", "--auth=trust"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    data_directory = Path(f"/var/lib/postgresql/{version}/{name}")
+    cluster = Cluster(version, name, port, data_directory)
+    try:
+        started = cluster.ctl("start")
+        assert started.returncode == 0, started.stderr
+        cluster.wait_until_accepting()
+        yield cluster
+    finally:
+        subprocess.run(
+            ["pg_dropcluster", "--stop", version, name], capture_output=True, check=False
+        )
+
+
+# --- Clients -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the clients saw."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    # Requests the server answered with nothing: the connection closed, reset or timed out.
+    unanswered: list[str] = field(default_factory=list)
+    # 503s without the problem body or Retry-After a client needs to retry.
+    bad_refusals: list[str] = field(default_factory=list)
+    # What each create finally got: its item (a 201) or the last status (given up).
+    created: dict[str, dict[str, object]] = field(default_factory=dict)
+    abandoned: dict[str, int] = field(default_factory=dict)
+    # Requests answered 2xx, with when (monotonic).
+    successes: list[float] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values()) + len(self.unanswered)
+
+
+class LoadClient:
+    """One client on its own keep-alive connection: it creates items (retrying each failed or
+    unanswered create with its Idempotency-Key), reads, lists and updates them."""
+
+    def __init__(self, service: Service, token: str, tally: Tally, name: str) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=service.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            limits=httpx.Limits(max_connections=1),
+            timeout=60,
+        )
+        self._tally = tally
+        self._name = name
+        self.updates = True
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            self._tally.unanswered.append(f"{method} {path}: {error!r}")
+            return None
+        self._tally.statuses[response.status_code] += 1
+        if response.is_success:
+            self._tally.successes.append(time.monotonic())
+        elif response.status_code == 503 and not (
+            response.headers.get("content-type") == "application/problem+json"
+            and int(response.headers.get("retry-after", "0")) > 0
+        ):
+            self._tally.bad_refusals.append(f"{method} {path}: {response.headers}")
+        return response
+
+    async def create(self, n: int, attempts: int = 200) -> dict[str, object] | None:
+        """POST an item, retrying with the same key until it is created (or `attempts` run out)."""
+        key = f"{self._name}-{n}"
+        status = 0
+        for _ in range(attempts):
+            response = await self.request(
+                "POST",
+                f"{API}/items",
+                json={"name": key, "description": "load"},
+                headers={"Idempotency-Key": key},
+            )
+            if response is not None and response.status_code == 201:
+                item: dict[str, object] = response.json()
+                self._tally.created[key] = item
+                return item
+            status = 0 if response is None else response.status_code
+            retry_after = 0.5 if response is None else float(response.headers.get("retry-after", 1))
+            # A real client waits Retry-After; the test keeps the waits short.
+            await asyncio.sleep(min(retry_after, 0.25))
+        self._tally.abandoned[key] = status
+        return None
+
+    async def work(self, n: int) -> None:
+        """One round: create an item, read it, list a page, change it."""
+        item = await self.create(n)
+        if item is None:
+            return
+        await self.request("GET", f"{API}/items/{item['id']}")
+        await self.request("GET", f"{API}/items", params={"limit": 50})
+        if self.updates:
+            await self.request(
+                "PATCH", f"{API}/items/{item['id']}", json={"description": "changed"}
+            )
+
+
+async def load(service: Service, token: str, *, clients: int, rounds: int, seconds: float) -> Tally:
+    """`clients` clients at once, each doing up to `rounds` rounds, for at most `seconds`."""
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+
+    async def one_client(index: int) -> None:
+        client = LoadClient(service, token, tally, f"c{index}")
+        try:
+            for n in range(rounds):
+                if time.monotonic() > deadline:
+                    break
+                await client.work(n)
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(one_client(index) for index in range(clients)))
+    return tally
+
+
+async def load_until(
+    service: Service, token: str, clients: int, stop: asyncio.Event, tally: Tally
+) -> None:
+    """`clients` clients creating and reading until `stop` is set; each finishes its create."""
+
+    async def one_client(index: int) -> None:
+        client = LoadClient(service, token, tally, f"c{index}")
+        client.updates = False
+        try:
+            n = 0
+            while not stop.is_set():
+                await client.work(n)
+                n += 1
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(one_client(index) for index in range(clients)))
+
+
+def database_rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows of a query, through psycopg (the test's own driver, not the service's)."""
+    with psycopg.connect(sync_url(url), autocommit=True) as connection:
+        return list(connection.execute(query).fetchall())
+
+
+def sync_url(url: str) -> str:
+    """The service's asyncpg URL, as psycopg takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")

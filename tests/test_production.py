@@ -1,0 +1,218 @@
+"""Every SQL profile's service run as production runs it: started the way its Dockerfile starts it
+(migrations, then uvicorn with its workers and production settings), against a real PostgreSQL,
+by many clients at once, through a database restart and a crash, and stopped while it works.
+
+Load and faults are bounded in requests and seconds; no assertion depends on the machine's speed
+but one the issue sets as a promise: a service back at work within 5 s of its database.
+Figures of the same runs (requests, 503s, seconds to recover) are benchmarks/run.py's to write down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from production import (
+    API,
+    ITEMS_TABLE,
+    POOL,
+    PRODUCTS_TABLE,
+    Tally,
+    bearer_token,
+    database_rows,
+    installed_service,
+    load,
+    load_until,
+    own_cluster,
+    served,
+    sync_url,
+)
+from support import SQL_PROFILES, describe, project_env, python_for, render, run
+
+pytestmark = [pytest.mark.slow, pytest.mark.production]
+
+# Clients at once: four times what two workers with POOL's connections can serve together.
+CLIENTS = 4 * 2 * (int(POOL["DATABASE_POOL_SIZE"]) + int(POOL["DATABASE_MAX_OVERFLOW"]))
+RECOVERY_PROMISE_SECONDS = 5
+
+_installed: dict[str, Path] = {}
+
+
+def installed(profile: str, factory: pytest.TempPathFactory) -> Path:
+    if profile not in _installed:
+        _installed[profile] = installed_service(profile, factory.mktemp(profile) / "project")
+    return _installed[profile]
+
+
+def grouped(profiles: list[str]) -> list[pytest.ParameterSet]:
+    return [
+        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"production-{profile}"))
+        for profile in profiles
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
+def test_under_load_every_request_is_answered_and_none_is_a_server_error(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, postgres_database: str, tmp_path: Path
+) -> None:
+    project = installed(profile, tmp_path_factory)
+
+    with served(project, postgres_database, tmp_path / "service.log") as service:
+        token = bearer_token(service)
+        tally = asyncio.run(load(service, token, clients=CLIENTS, rounds=10, seconds=120))
+        log = service.log_text()
+
+    print(f"{profile}: {tally.requests} requests, statuses {sorted(tally.statuses.items())}")
+    assert tally.unanswered == [], log
+    assert not [status for status in tally.statuses if status >= 500], tally.statuses
+    assert tally.abandoned == {}
+    assert tally.requests >= CLIENTS * 4
+
+
+def _first_success_after(tally: Tally, moment: float) -> float:
+    later = [success for success in tally.successes if success >= moment]
+    assert later, "no request succeeded after the database came back"
+    return min(later) - moment
+
+
+@pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
+def test_through_a_database_restart_and_crash_every_create_lands_exactly_once(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    project = installed(profile, tmp_path_factory)
+    with (
+        own_cluster() as cluster,
+        served(
+            project, cluster.url, tmp_path / "service.log", DATABASE_POOL_TIMEOUT_SECONDS="2"
+        ) as service,
+    ):
+        token = bearer_token(service)
+        tally = Tally()
+        back: list[float] = []
+
+        def faults() -> None:
+            time.sleep(1.5)
+            cluster.restart()
+            back.append(cluster.wait_until_accepting())
+            time.sleep(1.5)
+            cluster.kill_and_start()
+            back.append(cluster.wait_until_accepting())
+            time.sleep(2)
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            clients = asyncio.create_task(load_until(service, token, CLIENTS // 2, stop, tally))
+            await asyncio.to_thread(faults)
+            stop.set()
+            await clients
+
+        asyncio.run(scenario())
+        log = service.log_text()
+        rows = database_rows(cluster.url, f"SELECT id, name FROM {ITEMS_TABLE[profile]}")  # noqa: S608
+        if profile == "ddd":
+            # Delivered by the relays in the workers, at least once, after the outage.
+            products = _eventually_all_products(cluster.url, len(rows))
+
+    failures = {status for status in tally.statuses if status >= 300}
+    print(
+        f"{profile}: {tally.requests} requests, statuses {sorted(tally.statuses.items())}, "
+        f"back after {[round(_first_success_after(tally, moment), 2) for moment in back]} s"
+    )
+    assert tally.unanswered == [], log
+    assert failures <= {503}, (tally.statuses, log)
+    assert tally.bad_refusals == []
+    assert tally.abandoned == {}
+    stored = {name: str(item_id) for item_id, name in rows}
+    answered = {key: str(item["id"]) for key, item in tally.created.items()}
+    assert stored == answered, "every 201 is stored once, and nothing else is"
+    assert len(rows) == len(stored)
+    for moment in back:
+        assert _first_success_after(tally, moment) < RECOVERY_PROMISE_SECONDS
+    if profile == "ddd":
+        assert {str(product_id) for (product_id,) in products} == set(stored.values())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
+def test_a_request_in_flight_when_the_service_is_told_to_stop_still_gets_its_answer(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, postgres_database: str, tmp_path: Path
+) -> None:
+    project = installed(profile, tmp_path_factory)
+    table = ITEMS_TABLE[profile]
+
+    with (
+        served(project, postgres_database, tmp_path / "service.log") as service,
+        psycopg.connect(sync_url(postgres_database)) as blocker,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        # The list query waits behind this lock for as long as the test holds it.
+        blocker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        in_flight = pool.submit(httpx.get, f"{service.base_url}{API}/items", timeout=60)
+        _wait_for(lambda: _queries_waiting_for_a_lock(postgres_database) > 0, "the request waits")
+
+        service.process.send_signal(signal.SIGTERM)
+        _wait_for(lambda: "Shutting down" in service.log_text(), "the service begins to stop")
+        blocker.rollback()
+        response = in_flight.result(timeout=60)
+        exit_code = service.process.wait(timeout=60)
+
+    assert response.status_code == 200, service.log_text()
+    assert exit_code == 0, service.log_text()
+
+
+def _eventually_all_products(url: str, items: int) -> list[tuple[object, ...]]:
+    deadline = time.monotonic() + 60
+    while True:
+        products = database_rows(url, f"SELECT id FROM {PRODUCTS_TABLE}")  # noqa: S608
+        if len(products) >= items or time.monotonic() > deadline:
+            return products
+        time.sleep(0.2)
+
+
+def _queries_waiting_for_a_lock(url: str) -> int:
+    rows = database_rows(
+        url,
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    )
+    count: int = rows[0][0]
+    return count
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{what}: not within {seconds} s")
+
+
+BUSY_LOOP = "while True: pass"
+
+
+def test_a_jwt_projects_suite_passes_while_every_core_is_busy(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", profile="model-first", auth="jwt")
+    env = project_env(python_for("3.11"))
+    synced = run(["uv", "sync"], project, env)
+    assert synced.returncode == 0, describe(synced)
+    busy = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(os.cpu_count() or 2)]
+    try:
+        result = run(["uv", "run", "pytest", "-p", "no:cacheprovider"], project, env)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+    assert result.returncode == 0, describe(result)
