@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from support import describe, project_env, python_for, render, run
+from support import REPO, describe, project_env, python_for, render, run
 
 API = "/api/v1"
 CREDENTIALS = {"email": "load@example.com", "password": "correct horse battery staple"}
@@ -35,6 +35,9 @@ ITEMS_TABLE = {"model-first": "items", "layered": "items", "ddd": "catalog_items
 PRODUCTS_TABLE = "ordering_products"
 # Small pools, so that a few dozen clients are many times what the service can serve at once.
 POOL = {"DATABASE_POOL_SIZE": "2", "DATABASE_MAX_OVERFLOW": "2"}
+WORKERS = 2  # what the Dockerfile's WEB_CONCURRENCY gives a PostgreSQL project
+# Clients at once: four times the connections the workers may hold together.
+CLIENTS = 4 * WORKERS * (int(POOL["DATABASE_POOL_SIZE"]) + int(POOL["DATABASE_MAX_OVERFLOW"]))
 
 
 def free_port() -> int:
@@ -44,9 +47,11 @@ def free_port() -> int:
         return port
 
 
-def installed_service(profile: str, destination: Path) -> Path:
+def installed_service(profile: str, destination: Path, template: Path = REPO) -> Path:
     """The profile rendered with PostgreSQL and JWT, and `uv sync`ed."""
-    project = render(destination, profile=profile, database="postgresql", auth="jwt")
+    project = render(
+        destination, template=template, profile=profile, database="postgresql", auth="jwt"
+    )
     synced = run(["uv", "sync"], project, project_env(python_for("3.11")))
     assert synced.returncode == 0, describe(synced)
     return project
@@ -354,3 +359,68 @@ def database_rows(url: str, query: str) -> list[tuple[Any, ...]]:
 def sync_url(url: str) -> str:
     """The service's asyncpg URL, as psycopg takes it."""
     return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+# --- The fault run: a restart, then a crash, under load ------------------------------------------
+
+
+@dataclass
+class FaultRun:
+    tally: Tally
+    # When the database took connections again: after the restart, and after the crash.
+    back: list[float]
+    # Item name to id, as stored; `rows` counts them, a name stored twice included.
+    stored: dict[str, str]
+    rows: int
+    # ddd: the catalog items that reached ordering.
+    products: set[str]
+
+    def recovery_seconds(self) -> list[float]:
+        """From each return of the database to the next request that succeeded."""
+        recovered = []
+        for moment in self.back:
+            later = [success for success in self.tally.successes if success >= moment]
+            recovered.append(min(later) - moment if later else float("inf"))
+        return recovered
+
+    @property
+    def answered(self) -> dict[str, str]:
+        return {key: str(item["id"]) for key, item in self.tally.created.items()}
+
+
+def through_restart_and_crash(profile: str, project: Path, cluster: Cluster, log: Path) -> FaultRun:
+    """Half of CLIENTS create and read through `pg_ctlcluster restart`, then `kill -9` of the
+    postmaster and a start; each retries a failed create with its key until it is created."""
+    tally = Tally()
+    back: list[float] = []
+    with served(project, cluster.url, log, DATABASE_POOL_TIMEOUT_SECONDS="2") as service:
+        token = bearer_token(service)
+
+        def faults() -> None:
+            time.sleep(1.5)
+            cluster.restart()
+            back.append(cluster.wait_until_accepting())
+            time.sleep(1.5)
+            cluster.kill_and_start()
+            back.append(cluster.wait_until_accepting())
+            time.sleep(2)
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            clients = asyncio.create_task(load_until(service, token, CLIENTS // 2, stop, tally))
+            await asyncio.to_thread(faults)
+            stop.set()
+            await clients
+
+        asyncio.run(scenario())
+        rows = database_rows(cluster.url, f"SELECT id, name FROM {ITEMS_TABLE[profile]}")  # noqa: S608
+        products: set[str] = set()
+        if profile == "ddd":
+            # The relays in the workers deliver the outbox at least once, after the outage too.
+            deadline = time.monotonic() + 60
+            while len(products) < len(rows) and time.monotonic() < deadline:
+                found = database_rows(cluster.url, f"SELECT id FROM {PRODUCTS_TABLE}")  # noqa: S608
+                products = {str(product_id) for (product_id,) in found}
+                time.sleep(0.2)
+    stored = {name: str(item_id) for item_id, name in rows}
+    return FaultRun(tally, back, stored, len(rows), products)
