@@ -10,6 +10,7 @@ the machines are shared and noisy, so figures are written down, never asserted.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+import production  # noqa: E402
 from support import PROFILES, SQL_PROFILES, project_env, python_for  # noqa: E402
 
 PACKAGE = "my_service"
@@ -392,6 +394,77 @@ def measure_load(
     return results
 
 
+@dataclass
+class ProductionRuns:
+    faults: production.FaultRun
+    # None when there is no PostgreSQL server on 127.0.0.1:5432 to load.
+    load: production.Tally | None = None
+    load_seconds: float = 0.0
+
+
+def measure_production(profile: str, template: Path, workdir: Path) -> ProductionRuns:
+    """One load run and one fault run, made as tests/test_production.py makes them (the service as
+    its Dockerfile runs it, two workers, small pools): what the clients saw, and what was stored."""
+    project = production.installed_service(profile, workdir / f"{profile}-production", template)
+    tally, seconds = None, 0.0
+    url = postgres_database(f"bench_production_{profile.replace('-', '_')}")
+    if url is not None:
+        with production.served(project, url, workdir / f"{profile}-load.log") as service:
+            token = production.bearer_token(service)
+            started = time.perf_counter()
+            tally = asyncio.run(
+                production.load(service, token, clients=production.CLIENTS, rounds=10, seconds=120)
+            )
+            seconds = time.perf_counter() - started
+    with production.own_cluster() as cluster:
+        outage = production.through_restart_and_crash(
+            profile, project, cluster, workdir / f"{profile}-faults.log"
+        )
+    return ProductionRuns(outage, tally, seconds)
+
+
+def production_report(profile: str, runs: ProductionRuns) -> list[str]:
+    lines = [
+        f"Production, as tests/test_production.py runs it ({production.WORKERS} workers, pools of "
+        f"{production.POOL['DATABASE_POOL_SIZE']} + {production.POOL['DATABASE_MAX_OVERFLOW']}, "
+        f"PostgreSQL, one run each):",
+        "",
+        "| run | clients | requests | answered 2xx | 503 | other 5xx | unanswered | figures |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    def counts(tally: production.Tally) -> str:
+        success = sum(n for status, n in tally.statuses.items() if 200 <= status < 300)
+        other = sum(n for status, n in tally.statuses.items() if status >= 500 and status != 503)
+        return (
+            f"{tally.requests} | {success} | {tally.statuses[503]} | {other} | "
+            f"{len(tally.unanswered)}"
+        )
+
+    if (tally := runs.load) is not None:
+        seconds = runs.load_seconds
+        lines.append(
+            f"| load: creates, reads, lists, updates | {production.CLIENTS} | {counts(tally)} | "
+            f"{tally.requests / seconds:.0f} requests/s over {seconds:.1f} s |"
+        )
+    outage = runs.faults
+    recovered = ", ".join(f"{seconds:.2f} s" for seconds in outage.recovery_seconds())
+    lost = len(set(outage.answered.items()) - set(outage.stored.items()))
+    unanswered_but_stored = len(set(outage.stored) - set(outage.answered))
+    ordering = ""
+    if profile == "ddd":
+        ordering = f"; items not in ordering: {len(set(outage.stored.values()) - outage.products)}"
+    lines += [
+        f"| restart, then `kill -9`, under load | {production.CLIENTS // 2} | "
+        f"{counts(outage.tally)} | back after {recovered}; creates answered 201: "
+        f"{len(outage.answered)}, stored: {len(outage.stored)}, lost: {lost}, stored twice: "
+        f"{outage.rows - len(outage.stored)}, stored but never answered 201: "
+        f"{unanswered_but_stored}{ordering} |",
+        "",
+    ]
+    return lines
+
+
 # --- one profile ------------------------------------------------------------------------------
 
 
@@ -449,9 +522,12 @@ def measure_profile(
     # Serverless keeps its data in DynamoDB: no SQL server to load here, and its latency on Lambda
     # is not what uvicorn on this machine would show.
     load_results = {}
+    production_results = None
     if profile in SQL_PROFILES:
         print(f"[{profile}] load", flush=True)
         load_results = measure_load(profile, project, env, seconds, max(3, runs // 2))
+        print(f"[{profile}] production load and faults", flush=True)
+        production_results = measure_production(profile, template, workdir)
     return {
         "render": Figure(render_times, "s", budget=1.0),
         "counts": counts,
@@ -459,6 +535,7 @@ def measure_profile(
         "suite": suite,
         "green": green,
         "load": load_results,
+        "production": production_results,
     }
 
 
@@ -512,6 +589,8 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
         load_results = figures["load"]
         if load_results:
             lines += load_report(profile, load_results)
+        if isinstance(production_runs := figures["production"], ProductionRuns):
+            lines += ["", *production_report(profile, production_runs)]
         lines += ["", f"What `import {module}` imports directly, by cumulative time:", ""]
         lines += [f"- `{name}`: {seconds_:.3f} s" for name, seconds_ in imports["slowest"]]
         lines.append("")
