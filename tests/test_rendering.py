@@ -381,6 +381,38 @@ def test_ci_file_matches_its_schema(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _gitlab_job_runs(job: dict[str, Any], pipeline_source: str) -> bool:
+    """Whether a GitLab job's `rules` let it run in a pipeline of that source (the rules the
+    template writes compare `$CI_PIPELINE_SOURCE` with one value)."""
+    rules = job.get("rules")
+    if rules is None:
+        return True
+    for rule in rules:
+        match = re.fullmatch(r'\$CI_PIPELINE_SOURCE (==|!=) "(\w+)"', rule["if"])
+        assert match is not None, f"a rule this test cannot read: {rule}"
+        if (match.group(2) == pipeline_source) is (match.group(1) == "=="):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("source", "jobs"), [("schedule", {"template-update"}), ("push", {"checks"})]
+)
+def test_a_scheduled_gitlab_pipeline_only_checks_for_a_template_update(
+    tmp_path: Path, source: str, jobs: set[str]
+) -> None:
+    project = rendered(tmp_path, ci="gitlab")
+    config = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+
+    running = {
+        name
+        for name, job in config.items()
+        if isinstance(job, dict) and "script" in job and _gitlab_job_runs(job, source)
+    }
+
+    assert running == jobs
+
+
 @pytest.mark.parametrize("tdd", [True, False])
 def test_tdd_answer_decides_the_test_first_rule(tmp_path: Path, tdd: bool) -> None:
     project = rendered(tmp_path, tdd=tdd)
