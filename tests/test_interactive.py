@@ -29,7 +29,7 @@ def test_questionnaire_in_a_terminal_reasks_a_bad_answer_and_renders(tmp_path: P
         str(destination),
     ]
     child = pexpect.spawn(
-        sys.executable, command, encoding="utf-8", timeout=60, dimensions=(50, 200)
+        sys.executable, command, encoding="utf-8", timeout=60, dimensions=(50, 80)
     )
 
     def answer(help_text: str, keys: str) -> None:
@@ -39,7 +39,8 @@ def test_questionnaire_in_a_terminal_reasks_a_bad_answer_and_renders(tmp_path: P
 
     answer("Project name, as people read it", CLEAR_LINE + "Billing Service" + ENTER)
     answer("Distribution and directory name", CLEAR_LINE + "Billing Service" + ENTER)
-    child.expect("is not kebab-case")  # refused, and asked again
+    # Refused with its fix, whole on an 80-column terminal, and asked again.
+    child.expect_exact("Validation error for question 'project_slug': try \"billing-service\"")
     child.send(CLEAR_LINE + "billing-api" + ENTER)
     answer("Python package name under src/", ENTER)  # default derived from the slug: billing_api
     answer("One-line description", CLEAR_LINE + "Bills customers." + ENTER)

@@ -39,25 +39,31 @@ def answers_of(project: Path) -> dict[str, object]:
     return answers
 
 
+# Answers our validators refuse, each with (a part of) the fix the message offers.
 BAD_ANSWERS = [
-    ("project_name", "   ", "must not be empty"),
-    ("project_name", "x" * 81, "keep it to 80 or fewer"),
-    ("project_name", "Billing\x07Service", "one printable line"),
+    ("project_name", "   ", 'give a name: "Billing Service"'),
+    ("project_name", "x" * 81, "80 characters at most (it has 81)"),
+    ("project_name", "Billing\x07Service", "no tabs, newlines or control chars"),
     ("project_name", "</title><script>alert(1)</script>", "leave out < and >"),
-    ("project_slug", "Billing Service", "is not kebab-case"),
-    ("project_slug", "-billing", "is not kebab-case"),
-    ("project_slug", "billing--service", "is not kebab-case"),
-    ("project_slug", "9lives", "is not kebab-case"),
-    ("package_name", "Billing", "is not a lowercase Python identifier"),
-    ("package_name", "billing-service", "is not a lowercase Python identifier"),
+    ("project_slug", "Billing Service", 'try "billing-service"'),
+    ("project_slug", "-billing", 'try "billing"'),
+    ("project_slug", "billing--service", 'try "billing-service"'),
+    ("project_slug", "9lives", 'try "service-9lives"'),
+    ("project_slug", "A Very Long Name For A Billing Service", 'try "a-very-long-name-for"'),
+    ("package_name", "A Very Long Name For A Billing Service", 'try "a_very_long_name_for"'),
+    ("package_name", "Billing", 'try "billing"'),
+    ("package_name", "billing-service", 'try "billing_service"'),
     ("package_name", "class", 'try "class_service"'),
-    ("package_name", "json", "standard-library or dependency module"),
-    ("package_name", "fastapi", "standard-library or dependency module"),
-    ("description", "", "must not be empty"),
-    ("description", "two\nlines", "one printable line"),
-    ("author_name", "tab\there", "one printable line"),
-    ("author_email", "not-an-email", "is not an email address"),
-    ("author_email", "a@b", "is not an email address"),
+    ("package_name", "json", 'try "json_service"'),
+    ("package_name", "fastapi", 'try "fastapi_service"'),
+    ("description", "", "say what the service does"),
+    ("description", "two\nlines", "no tabs, newlines or control chars"),
+    ("author_name", "tab\there", "no tabs, newlines or control chars"),
+    ("author_email", "not-an-email", "like team@example.com, or empty"),
+    ("author_email", "a@b", "like team@example.com, or empty"),
+]
+# Answers outside a question's choices: Copier's own message, which lists the choices.
+OFF_THE_LIST = [
     ("profile", "hexagonal", "is not in ['model-first', 'layered', 'ddd', 'serverless']"),
     ("database", "mysql", "'mysql' is not in ['sqlite', 'postgresql']"),
     ("auth", "oauth", "'oauth' is not in ['none', 'jwt']"),
@@ -67,8 +73,20 @@ BAD_ANSWERS = [
 ]
 
 
+def refusal(result: subprocess.CompletedProcess[str], question: str) -> str:
+    """The validator's message, from the line in which Copier names the question it refused."""
+    last_line = result.stderr.strip().splitlines()[-1]
+    named = re.search(
+        rf"(?:Validation error for question|Invalid choice for) '{question}': (.*)$", last_line
+    )
+    assert named is not None, last_line
+    return named.group(1)
+
+
 @pytest.mark.parametrize(
-    ("question", "answer", "hint"), BAD_ANSWERS, ids=[f"{q}={a[:12]!r}" for q, a, _ in BAD_ANSWERS]
+    ("question", "answer", "hint"),
+    BAD_ANSWERS + OFF_THE_LIST,
+    ids=[f"{q}={a[:12]!r}" for q, a, _ in BAD_ANSWERS + OFF_THE_LIST],
 )
 def test_bad_answer_is_refused_naming_the_question_and_leaves_nothing(
     tmp_path: Path, question: str, answer: str, hint: str
@@ -85,12 +103,26 @@ def test_bad_answer_is_refused_naming_the_question_and_leaves_nothing(
 
 
 IMPOSSIBLE_COMBINATIONS = [
-    (["profile=serverless", "database=postgresql"], "database", "keeps its data in DynamoDB"),
-    (["profile=serverless", "docker=true"], "docker", "not a Docker image"),
-    (["profile=layered", "database=dynamodb"], "database", "dynamodb is the serverless profile's"),
-    (["profile=ddd", "tracer=true"], "tracer", "tracer is for the serverless profile"),
+    (["profile=serverless", "database=postgresql"], "database", "leave it out, or give dynamodb"),
+    (["profile=serverless", "docker=true"], "docker", "leave it out (serverless uses SAM)"),
+    (["profile=layered", "database=dynamodb"], "database", "choose sqlite or postgresql"),
+    (["profile=ddd", "tracer=true"], "tracer", "leave it out"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "hint"), BAD_ANSWERS, ids=[f"{q}={a[:12]!r}" for q, a, _ in BAD_ANSWERS]
+)
+def test_a_refusal_fits_one_80_column_line_with_the_fix_first(
+    tmp_path: Path, question: str, answer: str, hint: str
+) -> None:
+    message = refusal(copier_copy(tmp_path / "service", f"{question}={answer}"), question)
+
+    # What a terminal shows when the answer is typed: Copier names the question, then the message.
+    shown = f"Validation error for question '{question}': {message}"
+    assert len(shown) <= 80, shown
+    assert message.startswith(hint)
 
 
 @pytest.mark.parametrize(("answers", "question", "hint"), IMPOSSIBLE_COMBINATIONS)
@@ -102,9 +134,9 @@ def test_a_combination_that_makes_no_sense_is_refused(
     result = copier_copy(destination, *answers)
 
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert f"'{question}'" in last_line
-    assert hint in last_line
+    message = refusal(result, question)
+    assert message.startswith(hint)
+    assert len(f"Validation error for question '{question}': {message}") <= 80, message
     assert not destination.exists()
 
 
