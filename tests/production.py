@@ -252,7 +252,7 @@ class LoadClient:
             base_url=service.base_url,
             headers={"Authorization": f"Bearer {token}"},
             limits=httpx.Limits(max_connections=1),
-            timeout=60,
+            timeout=300,
         )
         self._tally = tally
         self._name = name
