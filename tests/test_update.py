@@ -410,6 +410,44 @@ def test_updating_to_0_2_moves_the_team_notes_out_of_agents_md(
     assert list(project.rglob("*.rej")) == []
 
 
+@pytest.fixture(scope="module")
+def untagged_template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same two states, committed without tags, as a clone of this repository has them."""
+    repo = tmp_path_factory.mktemp("template-untagged") / "archetype"
+    copy_tracked_files(repo)
+    agents = repo / "template" / "{{ 'AGENTS.md' if assistants else '' }}.jinja"
+    current_agents = agents.read_text()
+    section = current_agents[current_agents.index("## Team notes") :]
+    agents.write_text(current_agents.replace(section, f"{TEAM_NOTES_SECTION_0_1}\n"))
+    team_notes = repo / "template" / "docs" / "team-notes.md.jinja"
+    current_team_notes = team_notes.read_text()
+    team_notes.unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Release 0.1.0")
+    agents.write_text(current_agents)
+    team_notes.write_text(current_team_notes)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Later work")
+    return repo
+
+
+def test_without_release_tags_an_update_still_moves_the_team_notes(
+    untagged_template_repo_across_0_2: Path, tmp_path: Path
+) -> None:
+    repo = untagged_template_repo_across_0_2
+    release = git(repo, "rev-list", "-n", "1", "--grep", "Release 0.1.0", "HEAD").strip()
+    project = generated(repo, tmp_path / "service", release)
+    with (project / "AGENTS.md").open("a") as agents:
+        agents.write(f"\n{TEAM_NOTE}")
+    git(project, "commit", "-q", "-am", "A team note")
+
+    run_update(project, vcs_ref="HEAD", defaults=True, overwrite=True, unsafe=True, quiet=True)
+
+    assert TEAM_NOTE not in (project / "AGENTS.md").read_text()
+    assert (project / "docs" / "team-notes.md").read_text().endswith(f"\n\n{TEAM_NOTE}")
+    assert files_with_conflicts(project) == []
+
+
 def test_an_update_whose_migration_crashes_changes_nothing(
     template_repo_across_0_2: Path, tmp_path: Path
 ) -> None:

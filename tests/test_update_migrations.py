@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import yaml
 from support import REPO, snapshot
 
 
@@ -39,22 +38,6 @@ NOTES = "- Prices are cents everywhere.\n- Deploys freeze on Fridays.\n"
 def project_with(tmp_path: Path, agents: str) -> Path:
     (tmp_path / "AGENTS.md").write_text(agents)
     return tmp_path
-
-
-class _CopierYamlLoader(yaml.SafeLoader):
-    """Reads copier.yml, leaving Copier's own tags (`!include`) unresolved."""
-
-
-_CopierYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def test_the_team_notes_migration_is_registered_for_0_2_0() -> None:
-    copier_yml = yaml.load((REPO / "copier.yml").read_text(), Loader=_CopierYamlLoader)  # noqa: S506
-    migrations = copier_yml["_migrations"]
-
-    [migration] = [entry for entry in migrations if "migrate_team_notes.py" in str(entry)]
-    assert migration["version"] == "v0.2.0"
-    assert migration["when"] == "{{ _stage == 'before' }}"
 
 
 def test_notes_below_the_placeholder_move_to_the_team_notes_file(tmp_path: Path) -> None:
