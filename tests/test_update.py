@@ -367,10 +367,17 @@ def test_the_scheduled_ci_job_fails_naming_a_newer_release(
 TEAM_NOTES_SECTION_0_1 = "## Team notes\n\nAdd your team's own notes below this line."
 
 
-@pytest.fixture(scope="module")
-def template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template as 0.1.0 shipped the team notes (in AGENTS.md), and as it is."""
-    repo = tmp_path_factory.mktemp("template-0.2") / "archetype"
+def template_across_0_2(repo: Path, *, tagged: bool) -> Path:
+    """The template as 0.1.0 shipped the team notes (in AGENTS.md), then as it is: two commits,
+    tagged `v0.1.0` and `v0.2.0`, or untagged as a clone of this repository may have them."""
+
+    def release(version: str) -> None:
+        if tagged:
+            commit_and_tag(repo, f"v{version}")
+        else:
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", f"Release {version}")
+
     copy_tracked_files(repo)
     agents = repo / "template" / "{{ 'AGENTS.md' if assistants else '' }}.jinja"
     current_agents = agents.read_text()
@@ -382,12 +389,17 @@ def template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     claude = repo / "template" / "{{ 'CLAUDE.md' if 'claude' in assistants else '' }}.jinja"
     current_claude = claude.read_text()
     claude.write_text(current_claude.replace("@docs/team-notes.md\n", ""))
-    commit_and_tag(repo, "v0.1.0")
+    release("0.1.0")
     agents.write_text(current_agents)
     team_notes.write_text(current_team_notes)
     claude.write_text(current_claude)
-    commit_and_tag(repo, "v0.2.0")
+    release("0.2.0")
     return repo
+
+
+@pytest.fixture(scope="module")
+def template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return template_across_0_2(tmp_path_factory.mktemp("template-0.2") / "archetype", tagged=True)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -412,23 +424,8 @@ def test_updating_to_0_2_moves_the_team_notes_out_of_agents_md(
 
 @pytest.fixture(scope="module")
 def untagged_template_repo_across_0_2(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same two states, committed without tags, as a clone of this repository has them."""
     repo = tmp_path_factory.mktemp("template-untagged") / "archetype"
-    copy_tracked_files(repo)
-    agents = repo / "template" / "{{ 'AGENTS.md' if assistants else '' }}.jinja"
-    current_agents = agents.read_text()
-    section = current_agents[current_agents.index("## Team notes") :]
-    agents.write_text(current_agents.replace(section, f"{TEAM_NOTES_SECTION_0_1}\n"))
-    team_notes = repo / "template" / "docs" / "team-notes.md.jinja"
-    current_team_notes = team_notes.read_text()
-    team_notes.unlink()
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "Release 0.1.0")
-    agents.write_text(current_agents)
-    team_notes.write_text(current_team_notes)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "Later work")
-    return repo
+    return template_across_0_2(repo, tagged=False)
 
 
 def test_without_release_tags_an_update_still_moves_the_team_notes(
