@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,20 @@ def describe(result: subprocess.CompletedProcess[str]) -> str:
     return (
         f"`{command}` exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     )
+
+
+def sh_blocks_after(markdown: str, heading: str) -> list[str]:
+    """The ```sh blocks of a section (up to the next heading of its level), as written."""
+    level = heading.split(" ", 1)[0]
+    section = markdown.split(heading + "\n", 1)[1].split(f"\n{level} ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert blocks, f"no sh block after {heading!r}"
+    return blocks
+
+
+def sh_block_after(markdown: str, heading: str) -> str:
+    """The first ```sh block after a heading, as written."""
+    return sh_blocks_after(markdown, heading)[0]
 
 
 class CloudFormationLoader(yaml.SafeLoader):

@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from support import REPO
 
 pytestmark = pytest.mark.slow
 
 
-def copy_with_tasks(destination: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def copy_with_tasks(
+    destination: Path | str,
+    path: str | None = None,
+    source: Path | str = REPO,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     if path is not None:
         env["PATH"] = path
@@ -28,12 +34,13 @@ def copy_with_tasks(destination: Path, path: str | None = None) -> subprocess.Co
             "--defaults",
             "--vcs-ref",
             "HEAD",
-            str(REPO),
+            str(source),
             str(destination),
         ],
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=600,
         check=False,
     )
@@ -67,6 +74,18 @@ def test_copy_without_uv_skips_the_install_with_a_reason(tmp_path: Path) -> None
     assert (project / ".git").is_dir()
     assert not (project / ".venv").exists()
     assert (project / "pyproject.toml").is_file()
+
+
+def test_a_copy_from_a_relative_path_records_the_absolute_one_for_updates(tmp_path: Path) -> None:
+    clone = tmp_path / "archetype"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
+
+    result = copy_with_tasks("../service", path=path_without_uv(), source=".", cwd=clone)
+
+    assert result.returncode == 0, result.stderr
+    answers = yaml.safe_load((tmp_path / "service" / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(clone)
+    assert "CI runners cannot reach" in result.stderr
 
 
 def test_copy_into_an_existing_repository_does_not_nest_a_new_one(tmp_path: Path) -> None:

@@ -8,16 +8,31 @@ a new module with its test, a dependency, README and AGENTS.md notes), committed
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from copier import run_update
 from copier.errors import TaskError, UserMessageError
-from support import PROFILES, REPO, describe, project_env, python_for, render, run, snapshot
+from support import (
+    PROFILES,
+    REPO,
+    describe,
+    project_env,
+    python_for,
+    render,
+    run,
+    sh_block_after,
+    snapshot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -93,10 +108,8 @@ def commit_and_tag(repo: Path, tag: str) -> None:
     git(repo, "tag", tag)
 
 
-@pytest.fixture(scope="module")
-def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template at two tagged versions, in a repository of its own."""
-    repo = tmp_path_factory.mktemp("template") / "archetype"
+def template_at_two_versions(repo: Path) -> Path:
+    """The template at `v1.0.0`, and at `v1.1.0` with TEMPLATE_CHANGES, in a repository."""
     copy_tracked_files(repo)
     commit_and_tag(repo, "v1.0.0")
     for name, old, new in TEMPLATE_CHANGES:
@@ -104,6 +117,29 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = path.read_text()
         assert old in text, f"{old!r} is no longer in template/{name}"
         path.write_text(text.replace(old, new, 1))
+    commit_and_tag(repo, "v1.1.0")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return template_at_two_versions(tmp_path_factory.mktemp("template") / "archetype")
+
+
+# The last `_migrations` entry clears the in-progress mark at the end of an update.
+MARK_CLEARED = """  - when: "{{ _stage == 'after' }}"\n"""
+STALL = """  - when: "{{ _stage == 'after' }}"
+    command: ["{{ _copier_python }}", "-c", "import time; time.sleep(600)"]
+"""
+
+
+@pytest.fixture(scope="module")
+def template_repo_that_stalls(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As `template_repo`, but v1.1.0 stalls once the update has written everything and before it
+    clears its mark: a moment to stop an update part-way, every time."""
+    repo = template_at_two_versions(tmp_path_factory.mktemp("template-stalls") / "archetype")
+    edit(repo / "copier.yml", MARK_CLEARED, STALL + MARK_CLEARED)
+    git(repo, "tag", "-d", "v1.1.0")
     commit_and_tag(repo, "v1.1.0")
     return repo
 
@@ -272,14 +308,6 @@ def test_an_update_that_fails_on_a_bad_answer_changes_nothing(
 
 
 # --- The commands the docs and the generated CI give, run as written ------------------------
-
-
-def sh_block_after(markdown: str, heading: str) -> str:
-    """The first ```sh block after a heading, as written."""
-    section = markdown.split(heading, 1)[1]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block is not None, f"no sh block after {heading!r}"
-    return block.group(1)
 
 
 def run_as_written(script: str, project: Path) -> subprocess.CompletedProcess[str]:
@@ -465,3 +493,53 @@ def test_an_update_whose_migration_crashes_changes_nothing(
 
     assert snapshot(project) == before
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_stopped_update_leaves_a_mark_the_checks_refuse_until_it_is_abandoned(
+    template_repo_that_stalls: Path, tmp_path: Path
+) -> None:
+    project = generated_at_v1_0(template_repo_that_stalls, tmp_path / "service", "layered")
+    make_team_changes(project, "layered")
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync", "-q"], project, env).returncode == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Locked")
+    last_commit = git(project, "rev-parse", "HEAD")
+    mark = project / ".copier-update-in-progress"
+    update = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "-r", "v1.1.0"]
+    with (tmp_path / "update.log").open("wb") as log:
+        updating = subprocess.Popen(
+            update, cwd=project, stdout=log, stderr=log, start_new_session=True
+        )
+    agents = project / "AGENTS.md"
+    try:
+        written = poll_until(
+            lambda: mark.is_file() and "again after every merge" in agents.read_text()
+        )
+    finally:
+        os.killpg(updating.pid, signal.SIGKILL)
+        updating.wait(timeout=30)
+    assert written, (tmp_path / "update.log").read_text()
+
+    tests = run(["uv", "run", "pytest", "-q"], project, env)
+    hooks = run(["uv", "run", "pre-commit", "run", "--all-files"], project, env)
+    abandon = mark.read_text().split("\n    ", 1)[1].split("\n", 1)[0]
+    abandoned = run(["bash", "-e", "-c", abandon], project, env)
+
+    assert tests.returncode != 0
+    assert abandon in tests.stdout + tests.stderr
+    assert hooks.returncode != 0
+    assert abandon in hooks.stdout
+    assert abandoned.returncode == 0, describe(abandoned)
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == last_commit
+    assert not mark.exists()
+
+
+def poll_until(condition: Callable[[], bool], seconds: float = 300) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

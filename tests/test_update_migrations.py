@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from support import REPO, snapshot
 
 
@@ -111,3 +112,37 @@ def test_the_script_stages_what_it_moved_for_copier_to_see(tmp_path: Path) -> No
         check=True,
     ).stdout.split()
     assert staged == ["AGENTS.md", "docs/team-notes.md"]
+
+
+mark_update = load_hook("mark_update")
+MARK = ".copier-update-in-progress"
+
+
+def test_an_update_begun_leaves_a_mark_that_says_how_to_abandon_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert mark_update.main("begin", MARK) == 0
+
+    assert "git reset --hard && git clean -fd" in (tmp_path / MARK).read_text()
+
+
+def test_an_update_ended_clears_its_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mark_update.main("begin", MARK)
+
+    assert mark_update.main("end", MARK) == 0
+
+    assert not (tmp_path / MARK).exists()
+    assert mark_update.main("end", MARK) == 0  # again, with no mark: nothing to do
+
+
+def test_an_unknown_stage_is_refused_and_marks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert mark_update.main("middle", MARK) != 0
+
+    assert list(tmp_path.iterdir()) == []
