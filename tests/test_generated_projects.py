@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from support import (
     PROFILES,
     SQL_PROFILES,
+    CloudFormationLoader,
     Variant,
     describe,
     project_env,
@@ -328,3 +330,34 @@ def test_serverless_bundle_from_its_makefile_serves_an_event_on_its_own(tmp_path
 
     assert result.returncode == 0, describe(result)
     assert result.stdout.strip().splitlines()[-1] == '200 {"status":"ok"}'
+
+
+@pytest.mark.parametrize("python_version", ["3.11", "3.13"])
+def test_serverless_jwt_bundle_builds_for_the_cpu_template_yaml_declares(
+    tmp_path: Path, python_version: str
+) -> None:
+    project = render(
+        tmp_path / "project", profile="serverless", auth="jwt", python_version=python_version
+    )
+    env = project_env(python_for(python_version))
+    assert run(["uv", "lock"], project, env).returncode == 0
+    sam_template = (project / "template.yaml").read_text()
+    template = yaml.load(sam_template, Loader=CloudFormationLoader)  # noqa: S506 (a SafeLoader)
+    architectures = template["Resources"]["ApiFunction"]["Properties"]["Architectures"]
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+
+    # What `sam build` runs, as the Makefile has it: the argon2 bindings need a compiled wheel.
+    build = run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={bundle}"], project, env)
+
+    assert build.returncode == 0, describe(build)
+    assert architectures == ["arm64"]
+    compiled = [
+        line
+        for wheel in bundle.glob("*.dist-info/WHEEL")
+        for line in wheel.read_text().splitlines()
+        if line.startswith("Tag:") and "linux" in line
+    ]
+    assert any("argon2" in str(path) for path in bundle.iterdir())
+    assert compiled
+    assert all(tag.endswith("_aarch64") for tag in compiled), compiled
