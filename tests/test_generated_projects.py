@@ -6,6 +6,7 @@ one xdist worker so they share that install.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -99,6 +100,51 @@ def test_the_sam_template_passes_cfn_lint(
     project = installed_project(variant, tmp_path_factory)
 
     result = run(["uv", "run", "cfn-lint", "template.yaml"], project, env_for(variant))
+
+    assert result.returncode == 0, describe(result)
+
+
+# Second opinions from tools the template was not written against, on each profile's defaults and
+# its fullest variant: pyright in strict mode, and deptry for imports that no dependency declares.
+SECOND_OPINIONS = [
+    variant
+    for variant in VARIANTS
+    if variant.id.endswith(("-defaults", "-postgresql-jwt")) or variant.id == "serverless-jwt"
+]
+PYRIGHT = ["uv", "run", "--with", "pyright==1.1.414", "pyright"]
+DEPTRY = ["uv", "run", "--with", "deptry==0.25.1", "deptry"]
+# Declared but never imported by `src/`, on purpose: the server and the migration tool run from
+# the command line, SQLAlchemy loads the database driver the URL names, and Pydantic's EmailStr
+# imports email-validator itself.
+USED_WITHOUT_AN_IMPORT = "uvicorn|alembic|asyncpg|aiosqlite|email-validator"
+
+
+@pytest.mark.parametrize("variant", grouped(SECOND_OPINIONS))
+def test_pyright_strict_finds_no_error_in_the_source(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    config = tmp_path / "pyrightconfig.json"
+    source = str(project / "src")
+    config.write_text(
+        json.dumps({"typeCheckingMode": "strict", "include": [source], "extraPaths": [source]})
+    )
+    python = str(project / ".venv" / "bin" / "python")
+
+    result = run([*PYRIGHT, "--pythonpath", python, "-p", str(config)], project, env_for(variant))
+
+    assert result.returncode == 0, describe(result)
+    assert "0 errors" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("variant", grouped(SECOND_OPINIONS))
+def test_deptry_finds_every_import_declared(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    ignores = ["--per-rule-ignores", f"DEP002={USED_WITHOUT_AN_IMPORT}"]
+
+    result = run([*DEPTRY, "src", *ignores], project, env_for(variant))
 
     assert result.returncode == 0, describe(result)
 

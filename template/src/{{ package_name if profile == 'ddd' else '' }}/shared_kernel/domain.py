@@ -5,6 +5,7 @@ read, and tested, on their own.
 """
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from .messages import Event
 
@@ -28,9 +29,10 @@ class DomainEvent(Event):
 
 
 class Entity:
-    """Has an identity that outlives changes to its attributes: equal when the ids are equal."""
+    """Has an identity that outlives changes to its attributes: equal when the ids are equal. The
+    domain assigns it, so an entity has its identity before any save."""
 
-    id: object
+    id: UUID
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, type(self)) and other.id == self.id
