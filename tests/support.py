@@ -18,10 +18,15 @@ from copier import run_copy
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Every profile the questionnaire offers; later profiles join here and the whole matrix follows.
-PROFILES = ["model-first", "layered", "ddd", "serverless"]
-# Profiles that keep their data in SQL (SQLite or PostgreSQL); serverless uses DynamoDB.
-SQL_PROFILES = [profile for profile in PROFILES if profile != "serverless"]
+# Every profile and its traits, from the profile registry that copier.yml gives the templates: a
+# profile added there joins the whole matrix.
+PROFILE_TRAITS = {
+    entry["name"]: entry
+    for entry in yaml.safe_load((REPO / "includes" / "profiles.yml").read_text(encoding="utf-8"))
+}
+PROFILES = list(PROFILE_TRAITS)
+# Profiles that keep their data in SQL (SQLite or PostgreSQL), rather than DynamoDB.
+SQL_PROFILES = [profile for profile, traits in PROFILE_TRAITS.items() if traits["sql"]]
 
 
 # Answers that make one variation of the default project. `id` names the test case.

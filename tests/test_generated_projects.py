@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from support import (
+    PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
     CloudFormationLoader,
@@ -212,45 +213,11 @@ def test_sqlite_project_suite_also_passes_on_postgresql(
     assert result.returncode == 0, describe(result)
 
 
+# For each profile (its entry in includes/profiles.yml): a module, the import it gains, and the
+# contract that must then break.
 WRONG_WAY_IMPORTS = {
-    "layered": [
-        # (module to edit, the import it gains, the contract that must break)
-        ("services/item.py", "import sqlalchemy", "Services know nothing of HTTP, SQL"),
-        ("services/item.py", "from ..repositories import item as _repo", "Services know nothing"),
-        ("api/items.py", "from ..models import item as _model", "Routers reach data only through"),
-        ("core/config.py", "import fastapi", "Schemas and core are plain Python"),
-        ("models/item.py", "from ..services import item as _service", "Layers:"),
-    ],
-    "model-first": [
-        ("repositories/items.py", "import fastapi", "Repositories return TypedDict rows"),
-        ("repositories/items.py", "from ..models import item as _model", "Repositories return"),
-        ("api/items.py", "from ..tables import items as _table", "Routes reach tables only"),
-        ("models/item.py", "import sqlalchemy", "Models and core are plain"),
-        ("tables.py", "from .repositories import items as _repository", "Layers:"),
-    ],
-    "ddd": [
-        (
-            "contexts/ordering/application/handlers.py",
-            "from ...catalog.domain import model as _catalog_model",
-            "Bounded contexts never import each other",
-        ),
-        ("contexts/catalog/domain/model.py", "import sqlalchemy", "The domain, shared kernel"),
-        ("shared_kernel/domain.py", "import pydantic", "The domain, shared kernel"),
-        ("contexts/catalog/application/handlers.py", "import pydantic", "Use cases know nothing"),
-        (
-            "contexts/catalog/api/router.py",
-            "from ..infrastructure import queries as _queries",
-            "Inside every bounded context",
-        ),
-        ("contracts/catalog_events.py", "from ..bootstrap import bootstrap as _b", "Layers:"),
-    ],
-    "serverless": [
-        ("services/items.py", "import boto3", "Only repositories/ imports boto3"),
-        ("api/items.py", "import mangum", "only handler.py imports Mangum"),
-        ("services/items.py", "import fastapi", "Services and models know nothing"),
-        ("models/item.py", "from ..services import items as _service", "Layers:"),
-        ("main.py", "from . import handler as _handler", "Layers:"),
-    ],
+    name: [(case["module"], case["line"], case["contract"]) for case in traits["wrong_way_imports"]]
+    for name, traits in PROFILE_TRAITS.items()
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from support import (
+    PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
     Variant,
@@ -102,69 +103,10 @@ def test_ci_answer_decides_the_ci_file(tmp_path: Path, ci: str, expected: set[st
     assert (project / ".github").exists() is (ci == "github")
 
 
-# Paths only one profile has: where the trees differ, as their architectures do.
-CHARACTERISTIC_PATHS = {
-    "model-first": [
-        "src/my_service/tables.py",
-        "src/my_service/repositories/items.py",
-        "tests/integration/test_items_repository.py",
-    ],
-    "layered": [
-        "src/my_service/services/item.py",
-        "src/my_service/schemas/item.py",
-        "src/my_service/models/base.py",
-        "src/my_service/repositories/item.py",
-    ],
-    "serverless": [
-        "template.yaml",
-        "samconfig.toml",
-        "Makefile",
-        "events/create_item.json",
-        "scripts/dynamodb_tables.py",
-        "src/my_service/handler.py",
-        "src/my_service/observability.py",
-        "src/my_service/repositories/dynamodb.py",
-        "tests/test_handler.py",
-        "tests/test_template.py",
-    ],
-    "ddd": [
-        "src/my_service/bootstrap.py",
-        "src/my_service/shared_kernel/messagebus.py",
-        "src/my_service/contracts/catalog_events.py",
-        "src/my_service/contexts/catalog/domain/model.py",
-        "src/my_service/contexts/catalog/infrastructure/orm.py",
-        "src/my_service/contexts/ordering/infrastructure/anti_corruption.py",
-        "tests/unit/test_catalog_model.py",
-        "tests/integration/test_catalog_persistence.py",
-        "tests/api/test_orders_api.py",
-    ],
-}
-
-JWT_MODULES = {
-    "model-first": ["core/security.py", "models/user.py", "repositories/users.py", "api/auth.py"],
-    "layered": [
-        "core/security.py",
-        "models/user.py",
-        "schemas/user.py",
-        "repositories/user.py",
-        "services/auth.py",
-        "api/auth.py",
-    ],
-    "serverless": [
-        "core/security.py",
-        "models/user.py",
-        "services/auth.py",
-        "api/auth.py",
-    ],
-    "ddd": [
-        "core/security.py",
-        "contracts/identity.py",
-        "contexts/identity/domain/model.py",
-        "contexts/identity/application/handlers.py",
-        "contexts/identity/infrastructure/orm.py",
-        "contexts/identity/api/router.py",
-    ],
-}
+# Paths only one profile has, where the trees differ as their architectures do, and the modules
+# `jwt` adds: each profile's entry in the registry (includes/profiles.yml) lists them.
+CHARACTERISTIC_PATHS = {name: traits["own_paths"] for name, traits in PROFILE_TRAITS.items()}
+JWT_MODULES = {name: traits["jwt_modules"] for name, traits in PROFILE_TRAITS.items()}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
