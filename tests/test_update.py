@@ -78,6 +78,8 @@ TEAM_TEST = """from my_service.pricing import format_cents
 def test_cents_are_formatted_with_two_decimals() -> None:
     assert format_cents(1205) == "12.05"
 """
+# How a stopped or failed update is abandoned, as its mark and the READMEs say.
+ABANDON = "git reset --hard && git clean -fd"
 CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
 TEAM_NOTE = "- Deploys freeze on Fridays.\n"
 
@@ -285,11 +287,12 @@ def test_an_update_into_a_dirty_tree_is_refused_and_changes_nothing(
     assert snapshot(project) == before
 
 
-def test_an_update_that_fails_on_a_bad_answer_changes_nothing(
+def test_an_update_that_fails_on_a_bad_answer_changes_no_file_and_says_how_to_clear_its_mark(
     template_repo: Path, tmp_path: Path
 ) -> None:
     project = generated_at_v1_0(template_repo, tmp_path / "service", "layered")
     before = snapshot(project)
+    mark = project / ".copier-update-in-progress"
 
     with pytest.raises(ValueError, match="profile"):
         run_update(
@@ -302,7 +305,14 @@ def test_an_update_that_fails_on_a_bad_answer_changes_nothing(
             skip_tasks=True,
             quiet=True,
         )
+    # Copier checks the new answers after the update has begun: its mark stays, and says how to
+    # clear it, and the update may then be run again.
+    after = snapshot(project)
+    abandoned = run(["bash", "-c", ABANDON], project)
 
+    assert after.pop(mark.name).decode().count(ABANDON) == 1
+    assert after == before
+    assert abandoned.returncode == 0, describe(abandoned)
     assert snapshot(project) == before
     assert git(project, "status", "--porcelain") == ""
 
