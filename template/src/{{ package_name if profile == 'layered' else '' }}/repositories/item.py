@@ -23,6 +23,10 @@ class SqlAlchemyItemRepository:
         item = await self._session.get(Item, item_id)
         return None if item is None else ItemRead.model_validate(item)
 
+    async def get_by_name(self, name: str) -> ItemRead | None:
+        item = await self._session.scalar(select(Item).where(Item.name == name))
+        return None if item is None else ItemRead.model_validate(item)
+
     async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
         total = await self._session.scalar(select(func.count()).select_from(Item))
         rows = await self._session.scalars(
@@ -51,7 +55,8 @@ class SqlAlchemyItemRepository:
         try:
             await self._session.flush()
         except IntegrityError as error:
-            # The unique index on items.name is the source of truth, even under concurrent writes.
-            await self._session.rollback()
+            # The service checks names first; the unique index settles two writes that race past
+            # that check. The transaction is the service's to end: the request's session rolls
+            # back when the error leaves it.
             msg = f"An item named {name!r} already exists."
             raise ConflictError(msg) from error

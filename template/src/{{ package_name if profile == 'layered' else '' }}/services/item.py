@@ -1,6 +1,6 @@
-"""Item use cases."""
+"""Item use cases, and the rules they keep: names are unique, and every change commits whole."""
 
-from ..core.errors import NotFoundError
+from ..core.errors import ConflictError, NotFoundError
 from ..core.idempotency import IdempotencyStore, keyed_request, run_once
 from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
 from ..schemas.page import Page, PageParams
@@ -23,7 +23,7 @@ class ItemService:
         item = await run_once(
             keyed_request(CREATE_ITEM, idempotency_key, data.model_dump_json()),
             self._keys,
-            lambda: self._items.add(data),
+            lambda: self._add(data),
             dump=ItemRead.model_dump_json,
             load=ItemRead.model_validate_json,
         )
@@ -41,6 +41,8 @@ class ItemService:
         return Page[ItemRead](items=items, total=total, limit=params.limit, offset=params.offset)
 
     async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
+        if changes.name is not None:
+            await self._ensure_name_free(changes.name, other_than=item_id)
         item = await self._items.update(item_id, changes)
         if item is None:
             raise _not_found(item_id)
@@ -51,6 +53,18 @@ class ItemService:
         if not await self._items.delete(item_id):
             raise _not_found(item_id)
         await self._transaction.commit()
+
+    async def _add(self, data: ItemCreate) -> ItemRead:
+        await self._ensure_name_free(data.name)
+        return await self._items.add(data)
+
+    async def _ensure_name_free(self, name: str, *, other_than: int | None = None) -> None:
+        # Two requests may still race past this check; the repository's unique index then
+        # refuses the second with the same ConflictError.
+        holder = await self._items.get_by_name(name)
+        if holder is not None and holder.id != other_than:
+            msg = f"An item named {name!r} already exists."
+            raise ConflictError(msg)
 
 
 def _not_found(item_id: int) -> NotFoundError:
