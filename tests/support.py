@@ -96,6 +96,18 @@ def render(
     return destination
 
 
+def copy_of_the_template(destination: Path) -> Path:
+    """This template's tracked files, as they are in the working tree, copied to `destination`."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, destination / name)
+    return destination
+
+
 def python_for(version: str) -> str | None:
     """An interpreter of that minor version: pyenv's, or one on PATH."""
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from support import (
     PROFILE_TRAITS,
     PROFILES,
     REPO,
+    copy_of_the_template,
     describe,
     project_env,
     python_for,
@@ -61,16 +61,6 @@ def test_no_shared_file_tests_a_profile_by_name() -> None:
     ]
 
     assert found == [], "ask about a trait in includes/profiles.yml instead:\n" + "\n".join(found)
-
-
-def copy_of_the_template(repo: Path) -> None:
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
-    for name in filter(None, files.split("\0")):
-        if (REPO / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, repo / name)
 
 
 def add_toy_profile_as_the_readme_says(repo: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from copier.errors import TaskError, UserMessageError
 from support import (
     PROFILES,
     REPO,
+    copy_of_the_template,
     describe,
     project_env,
     python_for,
@@ -97,10 +97,7 @@ def git(project: Path, *args: str) -> str:
 
 def copy_tracked_files(repo: Path) -> None:
     """This template's files, as they are in the working tree, into a new repository."""
-    for name in filter(None, git(REPO, "ls-files", "-z").split("\0")):
-        if (REPO / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, repo / name)
+    copy_of_the_template(repo)
     git(repo, "init", "-q", "-b", "main")
 
 
@@ -533,13 +530,12 @@ def test_a_stopped_update_leaves_a_mark_the_checks_refuse_until_it_is_abandoned(
 
     tests = run(["uv", "run", "pytest", "-q"], project, env)
     hooks = run(["uv", "run", "pre-commit", "run", "--all-files"], project, env)
-    abandon = mark.read_text().split("\n    ", 1)[1].split("\n", 1)[0]
-    abandoned = run(["bash", "-e", "-c", abandon], project, env)
+    abandoned = run(["bash", "-e", "-c", ABANDON], project, env)
 
     assert tests.returncode != 0
-    assert abandon in tests.stdout + tests.stderr
+    assert ABANDON in tests.stdout + tests.stderr
     assert hooks.returncode != 0
-    assert abandon in hooks.stdout
+    assert ABANDON in hooks.stdout
     assert abandoned.returncode == 0, describe(abandoned)
     assert git(project, "status", "--porcelain") == ""
     assert git(project, "rev-parse", "HEAD") == last_commit
