@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from ..core.errors import ConflictError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
-from ..models.item import ItemCreate, ItemRead
+from ..schemas.items import ItemCreate, ItemRead
 
 KEY_LIFETIME_SECONDS = 24 * 60 * 60
 BY_BODY = IdempotencyConfig(expires_after_seconds=KEY_LIFETIME_SECONDS)

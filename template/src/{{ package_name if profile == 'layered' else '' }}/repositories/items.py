@@ -5,8 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.errors import ConflictError
-from ..models.item import Item
-from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
+from ..models.items import Item
+from ..schemas.items import ItemCreate, ItemRead, ItemUpdate
 
 
 class SqlAlchemyItemRepository:

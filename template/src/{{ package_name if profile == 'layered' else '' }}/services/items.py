@@ -2,7 +2,7 @@
 
 from ..core.errors import ConflictError, NotFoundError
 from ..core.idempotency import IdempotencyStore, keyed_request, run_once
-from ..schemas.item import ItemCreate, ItemRead, ItemUpdate
+from ..schemas.items import ItemCreate, ItemRead, ItemUpdate
 from ..schemas.page import Page, PageParams
 from .ports import ItemRepository, Transaction
 
