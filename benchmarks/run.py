@@ -1,4 +1,4 @@
-"""Measure Archetype and the services it renders against the budgets of design.md section 7.
+"""Measure Archetype and the services it renders against the budgets in docs/budgets.md.
 
     uv run python benchmarks/run.py            # every profile; writes docs/benchmarks.md
     uv run python benchmarks/run.py --quick    # fewer repeats, shorter loads: a smoke run
@@ -552,8 +552,9 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
     lines = [
         "# Benchmarks",
         "",
-        "Written by `uv run python benchmarks/run.py`; do not edit by hand. Budgets are those of",
-        "design.md section 7. Each figure is the median of repeated runs, with the spread",
+        "Written by `uv run python benchmarks/run.py`; do not edit by hand. Budgets, and why they",
+        "are what they are: [budgets.md](budgets.md). Each figure is the median of repeated runs,",
+        "with the spread",
         "(min-max) in brackets. The machines are shared, so compare ratios measured in one run",
         "rather than absolute figures across runs.",
         "",

@@ -1,7 +1,7 @@
-"""The error-level checks of research/agents.md section 5, applied to a rendered project.
+"""The checks of docs/ai-files.md, applied to a rendered project.
 
 Each check takes the project's root and returns its findings, one line each; an empty list means
-the check passes. `CHECKS` maps the section's ids to them. H3 compares two renders, so it takes two
+the check passes. `CHECKS` maps the rules' ids to them. H3 compares two renders, so it takes two
 roots and lives apart in `determinism`.
 
 This is an independent reading of the specification, not the generated project's own drift test

@@ -1,6 +1,6 @@
-"""The AI-assistant files: the right ones render, and they pass research/agents.md section 5.
+"""The AI-assistant files: the right ones render, and they pass the checks of docs/ai-files.md.
 
-For every profile and assistant selection the rendered files pass every error-level check
+For every profile and assistant selection the rendered files pass every check
 (F1-F10, R1-R5, S1-S5, H1, H3), and each check is shown to fail on a deliberately broken file,
 so a check that passes proves something.
 """
