@@ -109,7 +109,7 @@ def test_a_toy_profile_added_by_the_readme_recipe_renders_a_green_project(tmp_pa
 
     assert synced.returncode == 0, describe(synced)
     assert unreadable == []
-    assert (project / "src" / "my_service" / "services" / "item.py").is_file()
+    assert (project / "src" / "my_service" / "services" / "items.py").is_file()
     assert [describe(check) for check in checks if check.returncode != 0] == []
     registered = [
         entry["name"]
