@@ -1,4 +1,4 @@
-"""Items in the database. Returns schemas, so no ORM object leaves this module."""
+"""Items in the database. Returns records, so no ORM object leaves this module."""
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -6,42 +6,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.errors import ConflictError
 from ..models.items import Item
-from ..schemas.items import ItemCreate, ItemRead, ItemUpdate
+from ..records import ItemRecord
 
 
 class SqlAlchemyItemRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, data: ItemCreate) -> ItemRead:
-        item = Item(name=data.name, description=data.description)
+    async def add(self, *, name: str, description: str) -> ItemRecord:
+        item = Item(name=name, description=description)
         self._session.add(item)
-        await self._flush(data.name)
-        return ItemRead.model_validate(item)
+        await self._flush(name)
+        return _record(item)
 
-    async def get(self, item_id: int) -> ItemRead | None:
+    async def get(self, item_id: int) -> ItemRecord | None:
         item = await self._session.get(Item, item_id)
-        return None if item is None else ItemRead.model_validate(item)
+        return None if item is None else _record(item)
 
-    async def get_by_name(self, name: str) -> ItemRead | None:
+    async def get_by_name(self, name: str) -> ItemRecord | None:
         item = await self._session.scalar(select(Item).where(Item.name == name))
-        return None if item is None else ItemRead.model_validate(item)
+        return None if item is None else _record(item)
 
-    async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
+    async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRecord], int]:
         total = await self._session.scalar(select(func.count()).select_from(Item))
         rows = await self._session.scalars(
             select(Item).order_by(Item.id).limit(limit).offset(offset)
         )
-        return [ItemRead.model_validate(item) for item in rows], total or 0
+        return [_record(item) for item in rows], total or 0
 
-    async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead | None:
+    async def update(
+        self, item_id: int, *, name: str | None = None, description: str | None = None
+    ) -> ItemRecord | None:
+        """The item with the fields that are not None changed; None if there is no such item."""
         item = await self._session.get(Item, item_id)
         if item is None:
             return None
-        for field, value in changes.model_dump(exclude_unset=True, exclude_none=True).items():
-            setattr(item, field, value)
+        if name is not None:
+            item.name = name
+        if description is not None:
+            item.description = description
         await self._flush(item.name)
-        return ItemRead.model_validate(item)
+        return _record(item)
 
     async def delete(self, item_id: int) -> bool:
         item = await self._session.get(Item, item_id)
@@ -60,3 +65,7 @@ class SqlAlchemyItemRepository:
             # back when the error leaves it.
             msg = f"An item named {name!r} already exists."
             raise ConflictError(msg) from error
+
+
+def _record(item: Item) -> ItemRecord:
+    return ItemRecord(id=item.id, name=item.name, description=item.description)

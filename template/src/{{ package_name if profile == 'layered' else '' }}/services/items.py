@@ -2,6 +2,7 @@
 
 from ..core.errors import ConflictError, NotFoundError
 from ..core.idempotency import IdempotencyStore, keyed_request, run_once
+from ..records import ItemRecord
 from ..schemas.items import ItemCreate, ItemRead, ItemUpdate
 from ..schemas.page import Page, PageParams
 from .ports import ItemRepository, Transaction
@@ -34,20 +35,25 @@ class ItemService:
         item = await self._items.get(item_id)
         if item is None:
             raise _not_found(item_id)
-        return item
+        return _read(item)
 
     async def list(self, params: PageParams) -> Page[ItemRead]:
         items, total = await self._items.list_page(limit=params.limit, offset=params.offset)
-        return Page[ItemRead](items=items, total=total, limit=params.limit, offset=params.offset)
+        return Page[ItemRead](
+            items=[_read(item) for item in items],
+            total=total,
+            limit=params.limit,
+            offset=params.offset,
+        )
 
     async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
         if changes.name is not None:
             await self._ensure_name_free(changes.name, other_than=item_id)
-        item = await self._items.update(item_id, changes)
+        item = await self._items.update(item_id, name=changes.name, description=changes.description)
         if item is None:
             raise _not_found(item_id)
         await self._transaction.commit()
-        return item
+        return _read(item)
 
     async def delete(self, item_id: int) -> None:
         if not await self._items.delete(item_id):
@@ -56,7 +62,7 @@ class ItemService:
 
     async def _add(self, data: ItemCreate) -> ItemRead:
         await self._ensure_name_free(data.name)
-        return await self._items.add(data)
+        return _read(await self._items.add(name=data.name, description=data.description))
 
     async def _ensure_name_free(self, name: str, *, other_than: int | None = None) -> None:
         # Two requests may still race past this check; the repository's unique index then
@@ -65,6 +71,10 @@ class ItemService:
         if holder is not None and holder.id != other_than:
             msg = f"An item named {name!r} already exists."
             raise ConflictError(msg)
+
+
+def _read(item: ItemRecord) -> ItemRead:
+    return ItemRead.model_validate(item)
 
 
 def _not_found(item_id: int) -> NotFoundError:
