@@ -235,7 +235,8 @@ def test_a_wrong_way_import_breaks_a_contract(
     target = project / "src" / "my_service" / module
     target.write_text(f"{line}  # noqa\n{target.read_text()}")
 
-    result = run(["uv", "run", "lint-imports"], project, env)
+    # Wide enough that import-linter prints each contract's name and verdict on one line.
+    result = run(["uv", "run", "lint-imports"], project, env | {"COLUMNS": "400"})
 
     assert result.returncode != 0
     broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]

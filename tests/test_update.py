@@ -72,12 +72,14 @@ TEAM_MODULE = '''"""Prices in cents, as the billing team formats them."""
 def format_cents(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 '''
-TEAM_TEST = """from my_service.pricing import format_cents
+TEAM_TEST = '''"""Prices as the billing team reads them."""
+
+from my_service.pricing import format_cents
 
 
 def test_cents_are_formatted_with_two_decimals() -> None:
     assert format_cents(1205) == "12.05"
-"""
+'''
 # How a stopped or failed update is abandoned, as its mark and the READMEs say.
 ABANDON = "git reset --hard && git clean -fd"
 CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
