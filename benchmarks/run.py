@@ -334,7 +334,7 @@ def load(
 
 def fill_items(project: Path, env: dict[str, str]) -> None:
     """Rebuild the schema in DATABASE_URL and give it ROWS_IN_TABLE items."""
-    for revision in ("downgrade", "base"), ("upgrade", "head"):
+    for revision in ("downgrade", "base"), ("upgrade", "heads"):
         subprocess.run(
             [str(project / ".venv" / "bin" / "alembic"), *revision],
             cwd=project, env=env, capture_output=True, check=True,

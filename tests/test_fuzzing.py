@@ -90,7 +90,7 @@ def served(profile: str, project: Path, env: dict[str, str], logs: Path) -> Iter
     base = f"http://127.0.0.1:{port}"
     serve = ["uv", "run", "uvicorn", APP, "--port", str(port), "--no-access-log"]
     if profile in SQL_PROFILES:
-        migrated = run(["uv", "run", "alembic", "upgrade", "head"], project, env)
+        migrated = run(["uv", "run", "alembic", "upgrade", "heads"], project, env)
         assert migrated.returncode == 0, describe(migrated)
         with background(serve, project, env, logs / "app.log", f"{base}/health"):
             yield base

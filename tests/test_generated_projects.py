@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -265,6 +266,43 @@ def test_model_first_takes_a_services_layer_the_way_its_standards_say(tmp_path: 
 
     assert kept.returncode == 0, describe(kept)
     assert "Services know nothing of HTTP BROKEN" in broken.stdout, describe(broken)
+
+
+def test_ordering_leaves_the_ddd_app_the_way_its_standards_say(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", profile="ddd")
+    env = project_env(python_for("3.11"))
+    package = project / "src" / "my_service"
+    standards = (project / "docs" / "STANDARDS.md").read_text()
+    recipe = standards.split("### Removing a bounded context", 1)[1].split("\n#", 1)[0]
+    steps = ["contexts/<name>/", "migrations/versions/<name>/", "tests/**/*<name>*"]
+    assert all(f"`{step}`" in recipe for step in steps), recipe
+    assert all(place in recipe for place in ("`CONTEXTS`", "`version_locations`")), recipe
+
+    shutil.rmtree(package / "contexts" / "ordering")
+    shutil.rmtree(project / "migrations" / "versions" / "ordering")
+    for test in project.glob("tests/**/*ordering*"):
+        test.unlink()
+    bootstrap = package / "bootstrap.py"
+    text = bootstrap.read_text().replace("from .contexts.ordering import wiring as ordering\n", "")
+    bootstrap.write_text(text.replace("catalog, ordering)", "catalog,)"))
+    pyproject = project / "pyproject.toml"
+    location = ', "%(here)s/migrations/versions/ordering"'
+    pyproject.write_text(pyproject.read_text().replace(location, ""))
+
+    assert "ordering" not in bootstrap.read_text()
+    assert "versions/ordering" not in pyproject.read_text()
+    for command in (
+        ["uv", "sync"],
+        *CHECKS.values(),
+        ["uv", "run", "pytest", "-p", "no:cacheprovider"],
+    ):
+        result = run(command, project, env)
+        assert result.returncode == 0, describe(result)
+    database = f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
+    migrated = run(
+        ["uv", "run", "alembic", "upgrade", "heads"], project, env | {"DATABASE_URL": database}
+    )
+    assert migrated.returncode == 0, describe(migrated)
 
 
 def test_serverless_runs_locally_against_moto_the_way_its_readme_says(tmp_path: Path) -> None:

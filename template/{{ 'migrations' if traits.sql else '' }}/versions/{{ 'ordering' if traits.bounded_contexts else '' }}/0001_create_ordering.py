@@ -1,8 +1,12 @@
-"""Create the catalog's and ordering's tables.
+"""Create ordering's tables, on a branch of its own.
 
-Revision ID: 0001
+Ordering's migrations are its branch (`ordering@head`), based on nothing else: the context can
+leave the app with this folder. Databases migrated before the split already have these tables:
+`alembic stamp ordering@head` records that once.
+
+Revision ID: ordering_0001
 Revises:
-Create Date: 2026-11-23
+Create Date: 2026-12-04
 """
 
 from collections.abc import Sequence
@@ -10,22 +14,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001"
+revision: str = "ordering_0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("ordering",)
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "catalog_items",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("description", sa.String(length=1000), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_items")),
-        sa.UniqueConstraint("name", name=op.f("uq_catalog_items_name")),
-    )
     op.create_table(
         "ordering_products",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -50,4 +45,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("ordering_orders")
     op.drop_table("ordering_products")
-    op.drop_table("catalog_items")
