@@ -28,11 +28,23 @@ class SqlAlchemyItemRepository:
         return None if item is None else _record(item)
 
     async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRecord], int]:
-        total = await self._session.scalar(select(func.count()).select_from(Item))
-        rows = await self._session.scalars(
-            select(Item).order_by(Item.id).limit(limit).offset(offset)
+        """One page, ordered by id, and the number of items in all pages, in one query."""
+        # Columns, not Item objects: a page is only read, so it skips the session's identity map.
+        # The total is an uncorrelated subquery, counted once per query.
+        total = select(func.count()).select_from(Item).scalar_subquery()
+        result = await self._session.execute(
+            select(Item.id, Item.name, Item.description, total)
+            .order_by(Item.id)
+            .limit(limit)
+            .offset(offset)
         )
-        return [_record(item) for item in rows], total or 0
+        rows = result.all()
+        if not rows:
+            # Past the last page there is no row to carry the total: count on its own.
+            counted = await self._session.scalar(select(func.count()).select_from(Item))
+            return [], counted or 0
+        page = [ItemRecord(id=id_, name=name, description=text) for id_, name, text, _ in rows]
+        return page, rows[0][3]
 
     async def update(
         self, item_id: int, *, name: str | None = None, description: str | None = None
