@@ -1,10 +1,11 @@
 """Items in the database. Returns records, so no ORM object leaves this module."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.errors import ConflictError
+from ..db import page_and_total
 from ..models.items import Item
 from ..records import ItemRecord
 
@@ -28,23 +29,15 @@ class SqlAlchemyItemRepository:
         return None if item is None else _record(item)
 
     async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRecord], int]:
-        """One page, ordered by id, and the number of items in all pages, in one query."""
+        """One page, ordered by id, and the number of items in all pages."""
         # Columns, not Item objects: a page is only read, so it skips the session's identity map.
-        # The total is an uncorrelated subquery, counted once per query.
-        total = select(func.count()).select_from(Item).scalar_subquery()
-        result = await self._session.execute(
-            select(Item.id, Item.name, Item.description, total)
-            .order_by(Item.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = result.all()
-        if not rows:
-            # Past the last page there is no row to carry the total: count on its own.
-            counted = await self._session.scalar(select(func.count()).select_from(Item))
-            return [], counted or 0
-        page = [ItemRecord(id=id_, name=name, description=text) for id_, name, text, _ in rows]
-        return page, rows[0][3]
+        page = select(Item.id, Item.name, Item.description).order_by(Item.id).limit(limit)
+        rows, total = await page_and_total(self._session, page.offset(offset), Item.__table__)
+        records = [
+            ItemRecord(id=row["id"], name=row["name"], description=row["description"])
+            for row in rows
+        ]
+        return records, total
 
     async def update(
         self, item_id: int, *, name: str | None = None, description: str | None = None

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core.errors import ConflictError
+from ..db import page_and_total
 from ..tables import items
 
 
@@ -34,18 +35,10 @@ async def get(connection: AsyncConnection, item_id: int) -> DBItemRow | None:
 async def list_page(
     connection: AsyncConnection, *, limit: int, offset: int
 ) -> tuple[list[DBItemRow], int]:
-    """One page, ordered by id, and the number of items in all pages, in one query."""
-    # An uncorrelated subquery: counted once per query, without reading the rows it skips.
-    total = sa.select(sa.func.count()).select_from(items).scalar_subquery().label("total")
-    result = await connection.execute(
-        sa.select(*_COLUMNS, total).order_by(items.c.id).limit(limit).offset(offset)
-    )
-    rows = result.mappings().all()
-    if not rows:
-        # Past the last page there is no row to carry the total: count on its own.
-        counted = await connection.scalar(sa.select(sa.func.count()).select_from(items))
-        return [], counted or 0
-    return [_item_row(row) for row in rows], rows[0]["total"]
+    """One page, ordered by id, and the number of items in all pages."""
+    page = sa.select(*_COLUMNS).order_by(items.c.id).limit(limit).offset(offset)
+    rows, total = await page_and_total(connection, page, items)
+    return [_item_row(row) for row in rows], total
 
 
 async def insert(connection: AsyncConnection, *, name: str, description: str) -> DBItemRow:
