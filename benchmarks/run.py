@@ -32,7 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+import httpx  # noqa: E402
+import peers  # noqa: E402
 import production  # noqa: E402
+from peers import Target  # noqa: E402
 from support import PROFILES, SQL_PROFILES, project_env, python_for  # noqa: E402
 
 PACKAGE = "my_service"
@@ -80,6 +83,7 @@ asyncio.run(main(int(sys.argv[1])))
 REQUEST_PHASES = """
 import asyncio, json, sys, time
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
 from my_service.main import create_app
 
 async def per_call(call, batches=5, calls=100):
@@ -95,11 +99,16 @@ async def per_call(call, batches=5, calls=100):
 
 async def main(path):
     app = create_app()
+
+    async def ping():
+        async with app.state.database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
     async with app.router.lifespan_context(app):
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client:
             phases = {
                 "health": await per_call(lambda: client.get("/health")),
-                "ping": await per_call(app.state.database.ping),
+                "ping": await per_call(ping),
                 "list": await per_call(lambda: client.get(path)),
             }
     print("PHASES " + json.dumps(phases))
@@ -262,13 +271,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(project: Path, app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
+def server(target: Target) -> Iterator[tuple[int, int]]:
     """uvicorn with one worker on 127.0.0.1; yields its port and pid."""
     port = free_port()
     process = subprocess.Popen(
-        [str(project / ".venv" / "bin" / "uvicorn"), app, "--host", "127.0.0.1",
+        [str(target.uvicorn), target.app, *target.uvicorn_args, "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1", "--no-access-log"],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=target.cwd, env=target.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -279,7 +288,7 @@ def server(project: Path, app: str, env: dict[str, str]) -> Iterator[tuple[int, 
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError(f"{app} did not start on port {port}")
+            raise RuntimeError(f"{target.name} did not start on port {port}")
         yield port, process.pid
     finally:
         process.send_signal(signal.SIGINT)
@@ -305,30 +314,40 @@ def parse_wrk(output: str) -> tuple[float, float, float]:
     return rps, p50, p99
 
 
-def load(
-    project: Path, app: str, env: dict[str, str], path: str, seconds: int, runs: int
-) -> dict[str, Figure]:
-    """Each run a fresh server under `wrk`: throughput, latency and the process's peak memory."""
-    rps, p50, p99, peak = [], [], [], []
-    for _ in range(runs):
-        with server(project, app, env) as (port, pid):
-            url = f"http://127.0.0.1:{port}{path}"
-            result = subprocess.run(
-                ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", url],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            peak.append(peak_memory_mib(pid))
-        if "Non-2xx" in result.stdout:
-            raise RuntimeError(f"{url} answered errors under load:\n{result.stdout}")
-        throughput, median_ms, tail_ms = parse_wrk(result.stdout)
-        rps.append(throughput)
-        p50.append(median_ms)
-        p99.append(tail_ms)
+def load_once(target: Target, seconds: int) -> tuple[float, float, float, float]:
+    """A fresh server under `wrk`: requests/s, p50 and p99 in ms, and the process's peak MiB."""
+    with server(target) as (port, pid):
+        url = f"http://127.0.0.1:{port}{target.path}"
+        headers = [arg for header in target.headers for arg in ("-H", header)]
+        result = subprocess.run(
+            ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", *headers, url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        peak = peak_memory_mib(pid)
+    if "Non-2xx" in result.stdout:
+        raise RuntimeError(f"{target.name} answered errors under load:\n{result.stdout}")
+    return (*parse_wrk(result.stdout), peak)
+
+
+def interleaved_load(
+    targets: list[Target], seconds: int, runs: int
+) -> dict[str, dict[str, Figure]]:
+    """Every target once per round, the order turned each round, so that a slow spell of the
+    machine falls on all of them rather than on one."""
+    samples: dict[str, list[tuple[float, float, float, float]]] = {t.name: [] for t in targets}
+    for round_ in range(runs):
+        turned = targets[round_ % len(targets) :] + targets[: round_ % len(targets)]
+        for target in turned:
+            print(f"[load {round_ + 1}/{runs}] {target.name}", flush=True)
+            samples[target.name].append(load_once(target, seconds))
     return {
-        "rps": Figure(rps, "req/s"),
-        "p50": Figure(p50, "ms"),
-        "p99": Figure(p99, "ms"),
-        "peak_mib": Figure(peak, "MiB"),
+        name: {
+            unit_name: Figure([run[index] for run in runs_], unit)
+            for index, (unit_name, unit) in enumerate(
+                [("rps", "req/s"), ("p50", "ms"), ("p99", "ms"), ("peak_mib", "MiB")]
+            )
+        }
+        for name, runs_ in samples.items()
     }
 
 
@@ -360,38 +379,117 @@ def postgres_database(name: str) -> str | None:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
-def measure_load(
-    profile: str, project: Path, env: dict[str, str], seconds: int, runs: int
-) -> dict[str, object]:
-    path = f"/api/v1/items?limit={PAGE_SIZE}&offset=100"
-    results: dict[str, object] = {}
+LIST_PATH = f"/api/v1/items?limit={PAGE_SIZE}&offset=100"
+
+
+def profile_target(profile: str, project: Path, env: dict[str, str], database: str) -> Target:
+    return Target(
+        f"{profile} on {database}", project, project / ".venv" / "bin" / "uvicorn",
+        f"{PACKAGE}.main:app", env, LIST_PATH,
+    )  # fmt: skip
+
+
+@dataclass
+class LoadSetup:
+    """What one profile adds to the load phase, and what was measured in-process beforehand."""
+
+    targets: list[Target]
+    phases: dict[str, dict[str, Figure]]
+    page: str
+
+
+def prepare_load(profile: str, project: Path, env: dict[str, str]) -> LoadSetup:
+    """The profile's service on each database, filled with ROWS_IN_TABLE items, and the raw
+    reference on its PostgreSQL database; the in-process phases measured on each."""
     databases = {"sqlite": f"sqlite+aiosqlite:///{project / 'bench.db'}"}
     if (url := postgres_database(f"bench_{profile.replace('-', '_')}")) is not None:
         databases["postgresql"] = url
-    page = None
+    targets, phases, page = [], {}, ""
     for database, url in databases.items():
         server_env = env | {"DATABASE_URL": url, "ENVIRONMENT": "development"}
         fill_items(project, server_env)
-        phases = subprocess.run(
-            [str(project / ".venv" / "bin" / "python"), "-c", REQUEST_PHASES, path],
+        output = subprocess.run(
+            [str(project / ".venv" / "bin" / "python"), "-c", REQUEST_PHASES, LIST_PATH],
             cwd=project, env=server_env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
-        [line] = [line for line in phases.splitlines() if line.startswith("PHASES ")]
-        with server(project, f"{PACKAGE}.main:app", server_env) as (port, _):
-            page = subprocess.run(
-                ["curl", "-sf", f"http://127.0.0.1:{port}{path}"],
-                capture_output=True, text=True, check=True,
-            ).stdout  # fmt: skip
-        figures = load(project, f"{PACKAGE}.main:app", server_env, path, seconds, runs)
+        [line] = [line for line in output.splitlines() if line.startswith("PHASES ")]
         in_process = json.loads(line.removeprefix("PHASES "))
-        figures |= {name: Figure(samples, "ms") for name, samples in in_process.items()}
-        results[database] = figures
-    if page is None or len(json.loads(page)["items"]) != PAGE_SIZE:
-        raise RuntimeError(f"the list endpoint did not return {PAGE_SIZE} items: {page}")
+        phases[database] = {name: Figure(times, "ms") for name, times in in_process.items()}
+        target = profile_target(profile, project, server_env, database)
+        with server(target) as (port, _):
+            page = httpx.get(f"http://127.0.0.1:{port}{LIST_PATH}", timeout=30).text
+        if len(json.loads(page)["items"]) != PAGE_SIZE:
+            raise RuntimeError(f"{target.name} did not list {PAGE_SIZE} items: {page}")
+        targets.append(target)
+        if database == "postgresql":
+            raw = peers.raw_target(profile, project, env, url, LIST_PATH)
+            target.reference = raw.name
+            targets.append(raw)
+    return LoadSetup(targets, phases, page)
+
+
+def floor_target(project: Path, env: dict[str, str], page: str) -> Target:
+    """The same JSON page from memory, by a one-route FastAPI app: what the server and framework
+    cost alone."""
     (project / "floor" / "page.json").write_text(page)
     floor_env = env | {"PYTHONPATH": str(project / "floor")}
-    results["floor"] = load(project, "floor_app:app", floor_env, path, seconds, runs)
-    return results
+    return Target(
+        "floor: the same JSON from memory", project, project / ".venv" / "bin" / "uvicorn",
+        "floor_app:app", floor_env, LIST_PATH,
+    )  # fmt: skip
+
+
+def measure_s3rius_render(workdir: Path, runs: int) -> Figure:
+    """s3rius's generator for the options its load target uses, timed as Archetype's render is."""
+    env = {k: v for k, v in project_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    generator = peers.s3rius_generator(workdir, env)
+    quiet_env = peers.s3rius_env(env, generator)
+
+    def render_once(n: int) -> float:
+        destination = workdir / f"s3rius-render-{n}"
+        return timed(peers.s3rius_render(generator, destination, env), destination, quiet_env)
+
+    render_once(-1)
+    return Figure([render_once(n) for n in range(runs)], "s")
+
+
+def peer_targets(workdir: Path, full_stack: Path | None) -> list[Target]:
+    """s3rius's project and full-stack-fastapi-template's backend, each served once to be seeded
+    with ROWS_IN_TABLE rows through its own API."""
+    env = project_env()
+    targets = []
+    offset = 100
+    # s3rius's project needs Python 3.12 or later; the full-stack backend runs on 3.10 to 3.13.
+    newest_python = python_for("3.13") or python_for("3.12")
+    if newest_python is None:
+        print("[peers] skipped: neither Python 3.13 nor 3.12 is installed", flush=True)
+        return []
+    if (url := postgres_database("bench_s3rius")) is None:
+        return []
+    generator = workdir / "s3rius-generator"
+    destination = workdir / "s3rius-load"
+    timed(peers.s3rius_render(generator, destination, env), destination,
+          peers.s3rius_env(env, generator))  # fmt: skip
+    project = destination / peers.S3RIUS_NAME
+    s3rius = peers.s3rius_target(
+        project, newest_python, env, url.rsplit("/", 1)[1], PAGE_SIZE, offset
+    )
+    with server(s3rius) as (port, _):
+        method, path, bodies = peers.s3rius_bodies(ROWS_IN_TABLE)
+        peers.seed(f"http://127.0.0.1:{port}", method, path, bodies)
+    targets.append(s3rius)
+    if full_stack is not None and (url := postgres_database("bench_full_stack")) is not None:
+        full = peers.full_stack_target(
+            full_stack, newest_python, workdir, env, url.rsplit("/", 1)[1], PAGE_SIZE, offset
+        )
+        with server(full) as (port, _):
+            base = f"http://127.0.0.1:{port}"
+            token = peers.full_stack_token(base)
+            method, path, bodies = peers.full_stack_bodies(ROWS_IN_TABLE)
+            peers.seed(base, method, path, bodies, token)
+        full.headers = [f"Authorization: Bearer {token}"]
+        targets.append(full)
+    return targets
 
 
 @dataclass
@@ -521,11 +619,11 @@ def measure_profile(
 
     # Serverless keeps its data in DynamoDB: no SQL server to load here, and its latency on Lambda
     # is not what uvicorn on this machine would show.
-    load_results = {}
+    load_setup = None
     production_results = None
     if profile in SQL_PROFILES:
-        print(f"[{profile}] load", flush=True)
-        load_results = measure_load(profile, project, env, seconds, max(3, runs // 2))
+        print(f"[{profile}] filling databases, in-process phases", flush=True)
+        load_setup = prepare_load(profile, project, env)
         print(f"[{profile}] production load and faults", flush=True)
         production_results = measure_production(profile, template, workdir)
     return {
@@ -534,7 +632,9 @@ def measure_profile(
         "imports": imports,
         "suite": suite,
         "green": green,
-        "load": load_results,
+        "load_setup": load_setup,
+        "project": project,
+        "env": env,
         "production": production_results,
     }
 
@@ -548,7 +648,10 @@ def status(figure: Figure) -> str:
     return "**over budget**" if figure.over_budget else "within"
 
 
-def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> str:
+def report(
+    results: dict[str, dict[str, object]], loads: dict[str, dict[str, Figure]],
+    targets: list[Target], s3rius_render: Figure, runs: int, seconds: int,
+) -> str:  # fmt: skip
     lines = [
         "# Benchmarks",
         "",
@@ -567,6 +670,8 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
         f" {seconds} s with `wrk -t1 -c16`",
         "",
     ]
+    if loads:
+        lines += comparison_report(results, loads, targets, s3rius_render)
     for profile, figures in results.items():
         counts = figures["counts"]
         imports = figures["imports"]
@@ -577,6 +682,7 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
             "| what | measured | budget | |",
             "|---|---|---|---|",
             row("`copier copy` render, tasks skipped", figures["render"], "<= 1.0 s"),
+            row("s3rius's generator (its `uv sync` skipped), same run", s3rius_render, ""),
             files_row(profile, counts),
             f"| lines of Python rendered | {counts['python_lines']} | | |",
             row(f"`import {module}`, importtime total", imports["importtime"], "<= 0.40 s"),
@@ -587,9 +693,8 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
             row("copy, `uv sync` (warm cache), tests green", figures["green"], "<= 20 s"),
             "",
         ]
-        load_results = figures["load"]
-        if load_results:
-            lines += load_report(profile, load_results)
+        if isinstance(setup := figures["load_setup"], LoadSetup):
+            lines += load_report(profile, setup, loads, targets[-1].name)
         if isinstance(production_runs := figures["production"], ProductionRuns):
             lines += ["", *production_report(profile, production_runs)]
         lines += ["", f"What `import {module}` imports directly, by cumulative time:", ""]
@@ -598,18 +703,20 @@ def report(results: dict[str, dict[str, object]], runs: int, seconds: int) -> st
     return "\n".join(lines)
 
 
-def load_report(profile: str, load_results: dict[str, dict[str, Figure]]) -> list[str]:
-    floor_rps = load_results["floor"]["rps"].median
+def load_report(
+    profile: str, setup: LoadSetup, loads: dict[str, dict[str, Figure]], floor: str
+) -> list[str]:
+    floor_rps = loads[floor]["rps"].median
     lines = [
-        f"List endpoint, {PAGE_SIZE} items a page of {ROWS_IN_TABLE} rows:",
+        f"List endpoint, {PAGE_SIZE} items a page of {ROWS_IN_TABLE} rows (the load phase, below):",
         "",
         "| server | requests/s | p50 latency | p99 latency | peak memory | vs floor |",
         "|---|---|---|---|---|---|",
     ]
-    for name, figures in load_results.items():
-        label = "floor: same JSON from memory" if name == "floor" else f"{profile} on {name}"
+    for name in [target.name for target in setup.targets] + [floor]:
+        figures = loads[name]
         lines.append(
-            f"| {label} | {figures['rps'].show(0)} | {figures['p50'].show()} | "
+            f"| {name} | {figures['rps'].show(0)} | {figures['p50'].show()} | "
             f"{figures['p99'].show()} | {figures['peak_mib'].show(1)} | "
             f"{figures['rps'].median / floor_rps:.2f}x |"
         )
@@ -618,16 +725,65 @@ def load_report(profile: str, load_results: dict[str, dict[str, Figure]]) -> lis
         "Where a list request's time goes, in-process (no server, no sockets), per call:",
         "",
         "| database | app and middleware (`GET /health`) | one database round trip "
-        "(`Database.ping`) | whole list request |",
+        "(`SELECT 1` on a pooled connection) | whole list request |",
         "|---|---|---|---|",
     ]
     lines += [
         f"| {name} | {phases['health'].show()} | {phases['ping'].show()} | "
         f"{phases['list'].show()} |"
-        for name, phases in load_results.items()
-        if name != "floor"
+        for name, phases in setup.phases.items()
     ]
     return lines
+
+
+def comparison_report(
+    results: dict[str, dict[str, object]], loads: dict[str, dict[str, Figure]],
+    targets: list[Target], s3rius_render: Figure,
+) -> list[str]:  # fmt: skip
+    """Every system of the load phase side by side: the ratios the goals are stated in."""
+    floor = targets[-1].name
+    peer_names = [t.name for t in targets if t.note]
+    median = {name: figures["rps"].median for name, figures in loads.items()}
+    lines = [
+        "## The list endpoint against references and peers",
+        "",
+        f"One load phase, every server interleaved (each round runs each once, the order turned "
+        f"each round); PostgreSQL, {ROWS_IN_TABLE} rows, a page of {PAGE_SIZE} at offset 100, one "
+        "uvicorn worker, `wrk -t1 -c16`. Each peer is its own project as generated, migrated by "
+        f"its own Alembic and seeded with {ROWS_IN_TABLE} rows through its own API.",
+        "",
+        "| server | requests/s | p99 latency | vs floor | vs raw, same query | "
+        + " | ".join(f"vs {name}" for name in peer_names)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(peer_names),
+    ]
+    for target in targets:
+        name = target.name
+        raw = target.reference
+        ratios = [
+            f"{median[name] / median[floor]:.2f}x",
+            f"{median[name] / median[raw]:.2f}x" if raw else "",
+            *(f"{median[name] / median[peer]:.2f}x" if peer != name else "" for peer in peer_names),
+        ]
+        label = f"{name} ({target.note})" if target.note else name
+        lines.append(
+            f"| {label} | {loads[name]['rps'].show(0)} | {loads[name]['p99'].show()} | "
+            + " | ".join(ratios)
+            + " |"
+        )
+    lines += [
+        "",
+        "Render and import against their references:",
+        "",
+        "| profile | render vs s3rius's generator | `import` wall vs one-route FastAPI app |",
+        "|---|---|---|",
+    ]
+    for profile, figures in results.items():
+        imports = figures["imports"]
+        render = figures["render"].median / s3rius_render.median
+        imported = imports["wall"].median / imports["floor_fastapi"].median
+        lines.append(f"| {profile} | {render:.2f}x | {imported:.2f}x |")
+    return [*lines, ""]
 
 
 def row(what: str, figure: Figure, budget: str) -> str:
@@ -659,6 +815,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter loads")
     parser.add_argument("--profile", action="append", choices=PROFILES, help="only this profile")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--full-stack", type=Path, metavar="PATH",
+        help="a checkout of fastapi/full-stack-fastapi-template, to measure its backend beside",
+    )  # fmt: skip
     args = parser.parse_args()
     runs, seconds = (3, 2) if args.quick else (7, 5)
     for tool in ("uv", "wrk", "curl"):
@@ -669,10 +829,23 @@ def main() -> int:
     print(f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     results = {}
     with tempfile.TemporaryDirectory(prefix="archetype-bench-") as scratch:
-        template = export_head(Path(scratch))
+        workdir = Path(scratch)
+        template = export_head(workdir)
         for profile in args.profile or PROFILES:
-            results[profile] = measure_profile(profile, template, Path(scratch), runs, seconds)
-    text = report(results, runs, seconds)
+            results[profile] = measure_profile(profile, template, workdir, runs, seconds)
+        print("[s3rius] render", flush=True)
+        s3rius_render = measure_s3rius_render(workdir, runs)
+        targets: list[Target] = []
+        setups = [f for f in results.values() if isinstance(f["load_setup"], LoadSetup)]
+        if setups:
+            print("[peers] generate, migrate, seed", flush=True)
+            for figures in setups:
+                targets += figures["load_setup"].targets
+            targets += peer_targets(workdir, args.full_stack)
+            first = setups[0]
+            targets.append(floor_target(first["project"], first["env"], first["load_setup"].page))
+        loads = interleaved_load(targets, seconds, max(3, runs // 2))
+    text = report(results, loads, targets, s3rius_render, runs, seconds)
     args.output.parent.mkdir(exist_ok=True)
     args.output.write_text(text)
     print(text)
