@@ -30,6 +30,7 @@ import asyncpg
 import orjson
 from fastapi import FastAPI, Response
 
+FIELDS = os.environ["RAW_FIELDS"].split(", ")
 QUERY = (
     f"SELECT {os.environ['RAW_COLUMNS']}, (SELECT count(*) FROM {os.environ['RAW_TABLE']}) AS total"
     f" FROM {os.environ['RAW_TABLE']} ORDER BY {os.environ['RAW_ORDER']} LIMIT $1 OFFSET $2"
@@ -50,19 +51,19 @@ app = FastAPI(lifespan=lifespan)
 async def items(limit: int = 20, offset: int = 0) -> Response:
     async with app.state.pool.acquire() as connection:
         rows = await connection.fetch(QUERY, limit, offset)
-    page = [dict(row) for row in rows]
-    total = page[0].pop("total") if page else 0
-    for row in page[1:]:
-        del row["total"]
+    page = [{field: row[field] for field in FIELDS} for row in rows]
+    total = rows[0]["total"] if rows else 0
     body = {"items": page, "total": total, "limit": limit, "offset": offset}
-    return Response(orjson.dumps(body), media_type="application/json")
+    # asyncpg gives its own UUID type, which orjson does not know: as text, as the services send it.
+    return Response(orjson.dumps(body, default=str), media_type="application/json")
 """
 
-# The columns each profile's list endpoint returns, and the order it pages in.
+# The columns each profile's list query reads, the fields its endpoint answers with, and the order
+# it pages in.
 RAW_QUERIES = {
-    "model-first": ("id, name, description", "id"),
-    "layered": ("id, name, description", "id"),
-    "ddd": ("id, name, description, version", "name"),
+    "model-first": ("id, name, description", "id, name, description", "id"),
+    "layered": ("id, name, description", "id, name, description", "id"),
+    "ddd": ("id, name, description, version", "id, name, description", "name"),
 }
 
 
@@ -85,7 +86,7 @@ class Target:
 
 
 def raw_target(
-    profile: str, project: Path, env: dict[str, str], database_url: str, path: str
+    profile: str, project: Path, env: dict[str, str], database_url: str, path: str, table: str
 ) -> Target:
     """The raw reference on the profile's own database and environment (orjson added to it)."""
     python = project / ".venv" / "bin" / "python"
@@ -96,12 +97,13 @@ def raw_target(
     folder = project / "raw"
     folder.mkdir(exist_ok=True)
     (folder / "raw_app.py").write_text(RAW_APP)
-    columns, order = RAW_QUERIES[profile]
+    columns, fields, order = RAW_QUERIES[profile]
     raw_env = env | {
         "PYTHONPATH": str(folder),
         "RAW_DSN": database_url.replace("+asyncpg", ""),
-        "RAW_TABLE": "items",
+        "RAW_TABLE": table,
         "RAW_COLUMNS": columns,
+        "RAW_FIELDS": fields,
         "RAW_ORDER": order,
     }
     return Target(

@@ -422,7 +422,12 @@ def prepare_load(profile: str, project: Path, env: dict[str, str]) -> LoadSetup:
             raise RuntimeError(f"{target.name} did not list {PAGE_SIZE} items: {page}")
         targets.append(target)
         if database == "postgresql":
-            raw = peers.raw_target(profile, project, env, url, LIST_PATH)
+            table = production.ITEMS_TABLE[profile]
+            raw = peers.raw_target(profile, project, env, url, LIST_PATH, table)
+            with server(raw) as (port, _):
+                raw_page = httpx.get(f"http://127.0.0.1:{port}{LIST_PATH}", timeout=30).json()
+            if (raw_page["items"], raw_page["total"]) != (json.loads(page)["items"], ROWS_IN_TABLE):
+                raise RuntimeError(f"{raw.name} answers another page than {target.name}")
             target.reference = raw.name
             targets.append(raw)
     return LoadSetup(targets, phases, page)
@@ -821,7 +826,7 @@ def main() -> int:
     )  # fmt: skip
     args = parser.parse_args()
     runs, seconds = (3, 2) if args.quick else (7, 5)
-    for tool in ("uv", "wrk", "curl"):
+    for tool in ("uv", "wrk"):
         if shutil.which(tool) is None:
             hint = " (Debian: apt-get install wrk)" if tool == "wrk" else ""
             print(f"benchmarks: `{tool}` is not installed{hint}.", file=sys.stderr)

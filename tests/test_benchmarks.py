@@ -75,3 +75,23 @@ def test_only_the_default_profile_is_held_to_the_file_budget() -> None:
 
     assert "**over budget**" in files_row(DEFAULT_PROFILE, counts)
     assert "budget" not in files_row("ddd", counts)
+
+
+def test_the_load_phase_runs_every_server_once_a_round_starting_from_another_each_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import run
+
+    order: list[str] = []
+
+    def one_run(target: run.Target, seconds: int) -> tuple[float, float, float, float]:
+        order.append(target.name)
+        return 1.0, 2.0, 3.0, 4.0
+
+    monkeypatch.setattr(run, "load_once", one_run)
+    targets = [run.Target(name, REPO, REPO, "app", {}, "/") for name in ("a", "b", "c")]
+
+    figures = run.interleaved_load(targets, seconds=1, runs=3)
+
+    assert order == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert {name: f["rps"].samples for name, f in figures.items()} == {n: [1.0] * 3 for n in "abc"}

@@ -7,6 +7,7 @@ one xdist worker so they share that install.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -91,6 +92,35 @@ def test_generated_test_suite_passes(
     summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"\d+ (skipped|xfailed|deselected)", summary), summary
+
+
+OPENAPI_RECORDED = Path(__file__).parent / "openapi"
+OPENAPI_VARIANTS = [v for v in VARIANTS if v.id.endswith(("-defaults", "-jwt"))]
+DUMP_OPENAPI = (
+    "import json; from my_service.main import create_app; "
+    "print(json.dumps(create_app().openapi(), indent=1, sort_keys=True))"
+)
+
+
+@pytest.mark.parametrize("variant", grouped(OPENAPI_VARIANTS))
+def test_the_openapi_document_is_the_one_recorded(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The API a client sees does not change by accident (speed work, refactors): the document is
+    recorded in tests/openapi/; `RECORD_OPENAPI=1` rewrites the record when a change means to."""
+    project = installed_project(variant, tmp_path_factory)
+    recorded = OPENAPI_RECORDED / f"{variant.id}.json"
+
+    result = run(
+        ["uv", "run", "python", "-c", DUMP_OPENAPI],
+        project,
+        env_for(variant),
+    )
+
+    assert result.returncode == 0, describe(result)
+    if os.environ.get("RECORD_OPENAPI") == "1":
+        recorded.write_text(result.stdout)
+    assert json.loads(result.stdout) == json.loads(recorded.read_text())
 
 
 @pytest.mark.parametrize(

@@ -130,6 +130,72 @@ def test_a_request_in_flight_when_the_service_is_told_to_stop_still_gets_its_ans
     assert exit_code == 0, service.log_text()
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
+def test_while_items_are_created_every_page_agrees_with_its_own_total(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, postgres_database: str, tmp_path: Path
+) -> None:
+    project = installed(profile, tmp_path_factory)
+
+    with served(project, postgres_database, tmp_path / "service.log") as service:
+        token = bearer_token(service)
+        pages, created = asyncio.run(_list_the_last_page_while_creating(service.base_url, token))
+        log = service.log_text()
+
+    assert pages, log
+    # A page shorter than the limit is the last page, so it and the total that came with it must
+    # count the same items: a total counted at another moment than its page would not.
+    disagreeing = [
+        (offset, len(items), total)
+        for offset, items, total in pages
+        if len(items) < PAGE_LIMIT and total != offset + len(items)
+    ]
+    assert disagreeing == [], "(offset, items on the page, total)"
+    assert pages[-1][2] == created
+
+
+PAGE_LIMIT = 20
+
+
+async def _list_the_last_page_while_creating(
+    base_url: str, token: str, writers: int = 8, creates: int = 15, readers: int = 4
+) -> tuple[list[tuple[int, list[object], int]], int]:
+    """`writers` clients create items while `readers` keep asking for the last page (as far as
+    the total they last saw tells them); the pages seen, each with its offset and total, ending
+    with one read after every create, and the number of items created."""
+    pages: list[tuple[int, list[object], int]] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    done = asyncio.Event()
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as client:
+
+        async def write(writer: int) -> int:
+            for n in range(creates):
+                body = {"name": f"w{writer}-{n}", "description": "concurrent"}
+                (await client.post(f"{API}/items", json=body)).raise_for_status()
+            return creates
+
+        async def read(offset: int = 0) -> int:
+            response = await client.get(
+                f"{API}/items", params={"limit": PAGE_LIMIT, "offset": offset}
+            )
+            response.raise_for_status()
+            page = response.json()
+            pages.append((offset, page["items"], page["total"]))
+            return int(page["total"])
+
+        async def keep_reading() -> None:
+            total = 0
+            while not done.is_set():
+                total = await read(max(total - PAGE_LIMIT // 2, 0))
+
+        reading = [asyncio.create_task(keep_reading()) for _ in range(readers)]
+        created = sum(await asyncio.gather(*(write(writer) for writer in range(writers))))
+        done.set()
+        await asyncio.gather(*reading)
+        await read(max(created - PAGE_LIMIT // 2, 0))
+    return pages, created
+
+
 def _queries_waiting_for_a_lock(url: str) -> int:
     rows = database_rows(
         url,
