@@ -136,8 +136,9 @@ def test_while_items_are_created_every_page_agrees_with_its_own_total(
     profile: str, tmp_path_factory: pytest.TempPathFactory, postgres_database: str, tmp_path: Path
 ) -> None:
     project = installed(profile, tmp_path_factory)
+    patient = {"DATABASE_POOL_TIMEOUT_SECONDS": "120"}
 
-    with served(project, postgres_database, tmp_path / "service.log") as service:
+    with served(project, postgres_database, tmp_path / "service.log", **patient) as service:
         token = bearer_token(service)
         pages, created = asyncio.run(_list_the_last_page_while_creating(service.base_url, token))
         log = service.log_text()
