@@ -5,9 +5,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.errors import ConflictError
-from ..db import page_and_total
+from ..db import PageQuery
 from ..models.items import Item
 from ..records import ItemRecord
+
+# Columns, not Item objects: a page is only read, so it skips the session's identity map.
+_PAGE = PageQuery(select(Item.id, Item.name, Item.description).order_by(Item.id), Item.__table__)
 
 
 class SqlAlchemyItemRepository:
@@ -30,9 +33,7 @@ class SqlAlchemyItemRepository:
 
     async def list_page(self, *, limit: int, offset: int) -> tuple[list[ItemRecord], int]:
         """One page, ordered by id, and the number of items in all pages."""
-        # Columns, not Item objects: a page is only read, so it skips the session's identity map.
-        page = select(Item.id, Item.name, Item.description).order_by(Item.id).limit(limit)
-        rows, total = await page_and_total(self._session, page.offset(offset), Item.__table__)
+        rows, total = await _PAGE.run(self._session, limit=limit, offset=offset)
         records = [
             ItemRecord(id=row["id"], name=row["name"], description=row["description"])
             for row in rows

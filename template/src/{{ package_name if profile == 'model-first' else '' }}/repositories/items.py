@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core.errors import ConflictError
-from ..db import page_and_total
+from ..db import PageQuery
 from ..tables import items
 
 
@@ -20,6 +20,9 @@ class DBItemRow(TypedDict):
 
 # Exactly the columns a DBItemRow has: a read never fetches more than it returns.
 _COLUMNS = (items.c.id, items.c.name, items.c.description)
+
+
+_PAGE = PageQuery(sa.select(*_COLUMNS).order_by(items.c.id), items)
 
 
 def _item_row(row: RowMapping) -> DBItemRow:
@@ -36,8 +39,7 @@ async def list_page(
     connection: AsyncConnection, *, limit: int, offset: int
 ) -> tuple[list[DBItemRow], int]:
     """One page, ordered by id, and the number of items in all pages."""
-    page = sa.select(*_COLUMNS).order_by(items.c.id).limit(limit).offset(offset)
-    rows, total = await page_and_total(connection, page, items)
+    rows, total = await _PAGE.run(connection, limit=limit, offset=offset)
     return [_item_row(row) for row in rows], total
 
 
