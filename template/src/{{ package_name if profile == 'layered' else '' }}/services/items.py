@@ -39,9 +39,7 @@ class ItemService:
 
     async def list(self, params: PageParams) -> Page[ItemRead]:
         items, total = await self._items.list_page(limit=params.limit, offset=params.offset)
-        # One validation of the whole page: pydantic-core walks the records, not a Python loop.
-        page = {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
-        return Page[ItemRead].model_validate(page)
+        return Page[ItemRead].of(items, total, params)
 
     async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
         if changes.name is not None:
