@@ -10,7 +10,16 @@ from support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from run import DEFAULT_PROFILE, Figure, files_row, importtime_total, parse_wrk, slowest_imports
+from run import (
+    DEFAULT_PROFILE,
+    Figure,
+    files_row,
+    importtime_total,
+    parse_wrk,
+    slowest_imports,
+    third_party_imports,
+    verdict,
+)
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:8000/api/v1/items?limit=50&offset=100
@@ -51,6 +60,31 @@ def test_slowest_imports_are_the_direct_imports_by_cumulative_time() -> None:
         ("fastapi", 0.0006),
         ("my_service.core.config", 0.0002),
     ]
+
+
+# my_service.main imports fastapi (which imports pydantic) and its own config module, which
+# imports pydantic_settings and the standard library's os.
+NESTED_IMPORTTIME_OUTPUT = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |     pydantic.fields
+import time:       500 |        600 |   fastapi
+import time:        50 |         50 |       pydantic_settings.sources
+import time:       100 |        150 |     pydantic_settings
+import time:        10 |         10 |     os
+import time:       200 |        360 |   my_service.core.config
+import time:      1000 |       1960 | my_service.main
+"""
+
+
+def test_the_dependency_floor_is_what_the_packages_own_modules_import_from_others() -> None:
+    assert third_party_imports(NESTED_IMPORTTIME_OUTPUT) == ["fastapi", "pydantic_settings"]
+
+
+def test_a_goal_is_met_at_its_ratio_or_says_by_how_much_it_is_not() -> None:
+    assert verdict(0.5, 0.5) == "met"
+    assert "0.10x" in verdict(0.4, 0.5)
+    assert verdict(1.0, 1.0, at_most=True) == "met"
+    assert "0.13x" in verdict(1.13, 1.0, at_most=True)
 
 
 def test_a_figure_is_a_median_with_its_spread_and_knows_its_budget() -> None:
