@@ -12,12 +12,14 @@ this one proves the template renders files that are valid in the first place.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pathspec
 import yaml
 
 # --- Which files are which -------------------------------------------------------------------
@@ -27,6 +29,10 @@ ALWAYS_ON = ("AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md")
 
 def claude_agents(root: Path) -> list[Path]:
     return sorted((root / ".claude" / "agents").rglob("*.md"))
+
+
+def claude_skills(root: Path) -> list[Path]:
+    return sorted((root / ".claude" / "skills").glob("*/SKILL.md"))
 
 
 def copilot_agents(root: Path) -> list[Path]:
@@ -51,6 +57,7 @@ def instruction_files(root: Path) -> list[Path]:
     singles = [root / name for name in (*ALWAYS_ON, "docs/STANDARDS.md", "docs/team-notes.md")]
     return [path for path in singles if path.exists()] + [
         *claude_agents(root),
+        *claude_skills(root),
         *copilot_agents(root),
         *cursor_rules(root),
         *claude_rules(root),
@@ -62,6 +69,7 @@ def front_matter_files(root: Path) -> list[Path]:
     """The files whose format requires YAML front matter."""
     return [
         *claude_agents(root),
+        *claude_skills(root),
         *copilot_agents(root),
         *cursor_rules(root),
         *copilot_path_instructions(root),
@@ -223,6 +231,14 @@ COPILOT_AGENT_KEYS = {
 }  # fmt: skip
 
 
+CLAUDE_SKILL_KEYS = {
+    "name", "description", "when_to_use", "argument-hint", "arguments", "disable-model-invocation",
+    "user-invocable", "allowed-tools", "disallowed-tools", "model", "effort", "context", "agent",
+    "background", "hooks", "paths", "shell",
+}  # fmt: skip
+EFFORTS = {"low", "medium", "high", "xhigh", "max"}
+
+
 def f1_front_matter_parses(root: Path) -> list[str]:
     findings = []
     for path in front_matter_files(root):
@@ -335,6 +351,42 @@ def f6_claude_agent_descriptions(root: Path) -> list[str]:
         overlap = len(words_one & words_other) / max(1, len(words_one | words_other))
         if overlap >= 0.5:
             findings.append(f"{one} and {other}: descriptions overlap {overlap:.0%}")
+    return findings
+
+
+def f11_claude_skills(root: Path) -> list[str]:
+    agents = {str(front_matter(path).get("name")) for path in claude_agents(root)}
+    findings = []
+    for path in claude_skills(root):
+        meta, where = front_matter(path), rel(root, path)
+        findings += [
+            f"{where}: undocumented key {key!r}" for key in sorted(meta.keys() - CLAUDE_SKILL_KEYS)
+        ]
+        name = meta.get("name", path.parent.name)
+        if name != path.parent.name or not AGENT_NAME.fullmatch(str(name)) or len(str(name)) > 64:
+            findings.append(f"{where}: name {name!r} is not its folder's, in lower-case words")
+        description = meta.get("description")
+        if not isinstance(description, str) or not description.strip():
+            findings.append(f"{where}: no description, which is how Claude picks the skill")
+        elif len(description + str(meta.get("when_to_use", ""))) > 1536:
+            findings.append(f"{where}: description over the 1,536 characters the listing shows")
+        if meta.get("context", "fork") != "fork":
+            findings.append(f"{where}: context {meta['context']!r} (only fork is documented)")
+        if "agent" in meta and (meta.get("context") != "fork" or meta["agent"] not in agents):
+            findings.append(f"{where}: agent {meta['agent']!r} needs context: fork and an agent")
+        if "effort" in meta and meta["effort"] not in EFFORTS:
+            findings.append(f"{where}: effort {meta['effort']!r}")
+        for key in ("disable-model-invocation", "user-invocable", "background"):
+            if key in meta and not isinstance(meta[key], bool):
+                findings.append(f"{where}: {key} is not a boolean")
+    skills = {path.parent.name for path in claude_skills(root)}
+    for path in claude_agents(root):
+        preloaded = front_matter(path).get("skills") or []
+        findings += [
+            f"{rel(root, path)}: preloads skill {name!r}, which .claude/skills/ lacks"
+            for name in preloaded
+            if name not in skills
+        ]
     return findings
 
 
@@ -712,6 +764,163 @@ def s5_nothing_unrendered(root: Path) -> list[str]:
     ]
 
 
+# --- C: Claude Code's project settings ------------------------------------------------------
+
+CLAUDE_SETTINGS = Path(".claude") / "settings.json"
+# The keys of Claude Code's settings page a project's shared settings may set (its "Available
+# settings" and "Permission settings" tables, and the hook configuration of the hooks reference).
+SETTINGS_KEYS = {
+    "$schema", "permissions", "hooks", "env", "model", "includeGitInstructions",
+    "cleanupPeriodDays", "attribution", "respectGitignore", "disableAllHooks",
+    "enableAllProjectMcpServers", "enabledMcpjsonServers", "disabledMcpjsonServers", "outputStyle",
+    "statusLine",
+}  # fmt: skip
+PERMISSION_KEYS = {
+    "allow", "ask", "deny", "additionalDirectories", "defaultMode", "disableBypassPermissionsMode",
+}  # fmt: skip
+HOOK_EVENTS = {
+    "Setup", "SessionStart", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
+    "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure", "PostToolBatch",
+    "Notification", "MessageDisplay", "SubagentStart", "SubagentStop", "TaskCreated",
+    "TaskCompleted", "Stop", "StopFailure", "TeammateIdle", "InstructionsLoaded", "ConfigChange",
+    "CwdChanged", "FileChanged", "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact",
+    "SessionEnd",
+}  # fmt: skip
+# Events whose matcher names a tool.
+TOOL_EVENTS = {
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PermissionRequest",
+    "PermissionDenied",
+}
+COMMAND_HOOK_KEYS = {
+    "type", "if", "timeout", "statusMessage", "once", "command", "args", "async", "asyncRewake",
+    "shell",
+}  # fmt: skip
+PERMISSION_RULE = re.compile(r"(?P<tool>[A-Za-z]+)(\((?P<specifier>[^()]+)\))?")
+PROJECT_DIR = "${CLAUDE_PROJECT_DIR}"
+# The files that hold the project's secrets: no assistant reads or edits them.
+SECRET_FILES = (".env",)
+
+
+def claude_settings(root: Path) -> dict[str, Any] | None:
+    path = root / CLAUDE_SETTINGS
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def hook_handlers(settings: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every hook handler of the settings, with its event and its group's matcher."""
+    for event, groups in settings.get("hooks", {}).items():
+        for group in groups:
+            for handler in group.get("hooks", []):
+                yield event, str(group.get("matcher", "")), handler
+
+
+def c1_claude_settings_use_documented_keys(root: Path) -> list[str]:
+    try:
+        settings = claude_settings(root)
+    except json.JSONDecodeError as error:
+        return [f"{CLAUDE_SETTINGS}: not JSON: {error}"]
+    if settings is None:
+        return []
+    where = str(CLAUDE_SETTINGS)
+    findings = [
+        f"{where}: undocumented key {key!r}" for key in sorted(settings.keys() - SETTINGS_KEYS)
+    ]
+    permissions = settings.get("permissions", {})
+    findings += [
+        f"{where}: undocumented permissions key {key!r}"
+        for key in sorted(permissions.keys() - PERMISSION_KEYS)
+    ]
+    for kind in ("allow", "ask", "deny"):
+        for rule in permissions.get(kind, []):
+            match = PERMISSION_RULE.fullmatch(rule)
+            if match is None or match["tool"] not in CLAUDE_TOOLS:
+                findings.append(f"{where}: {kind} rule {rule!r} is not Tool or Tool(specifier)")
+    for event, groups in settings.get("hooks", {}).items():
+        if event not in HOOK_EVENTS:
+            findings.append(f"{where}: no hook event is called {event!r}")
+        for group in groups:
+            findings += [
+                f"{where}: {event} group has undocumented key {key!r}"
+                for key in sorted(group.keys() - {"matcher", "hooks"})
+            ]
+            if event in TOOL_EVENTS:
+                unknown = set(re.split(r"[|,]\s*", group.get("matcher", ""))) - CLAUDE_TOOLS
+                findings += [f"{where}: {event} matcher names no tool {name!r}" for name in unknown]
+    for event, _, handler in hook_handlers(settings):
+        if handler.get("type") != "command" or not isinstance(handler.get("command"), str):
+            findings.append(f"{where}: {event} hook is not a command hook with a command")
+        findings += [
+            f"{where}: {event} hook has undocumented key {key!r}"
+            for key in sorted(handler.keys() - COMMAND_HOOK_KEYS)
+        ]
+    return findings
+
+
+def _listed_commands(root: Path) -> list[str]:
+    """The commands AGENTS.md's Commands block lists, without their comments."""
+    text = (root / "AGENTS.md").read_text() if (root / "AGENTS.md").exists() else ""
+    block = re.search(r"## Commands\s+```sh\n(.*?)```", text, re.DOTALL)
+    lines = block.group(1).splitlines() if block else []
+    return [line.split("#")[0].strip() for line in lines if line.strip()]
+
+
+def c2_claude_settings_true_of_the_tree(root: Path) -> list[str]:
+    settings = claude_settings(root)
+    if settings is None:
+        return []
+    where = str(CLAUDE_SETTINGS)
+    listed = _listed_commands(root)
+    findings = []
+    for rule in settings.get("permissions", {}).get("allow", []):
+        match = PERMISSION_RULE.fullmatch(rule)
+        if match is None or match["tool"] != "Bash":
+            continue
+        prefix = (match["specifier"] or "").removesuffix(" *")
+        if not any(command == prefix or command.startswith(prefix + " ") for command in listed):
+            findings.append(f"{where}: allows {rule!r}, which no AGENTS.md command is")
+    for event, _, handler in hook_handlers(settings):
+        words = [str(handler.get("command", "")), *map(str, handler.get("args", []))]
+        for word in words:
+            if word.startswith(PROJECT_DIR + "/") and not (root / word.split("/", 1)[1]).exists():
+                findings.append(f"{where}: {event} hook runs {word}, which does not exist")
+    ignored = (root / ".gitignore").read_text().splitlines()
+    if ".claude/settings.local.json" not in ignored:
+        findings.append(".gitignore: does not ignore the personal .claude/settings.local.json")
+    return findings
+
+
+def denied(rules: list[str], tool: str, path: str) -> bool:
+    """Whether a deny rule of `tool` matches `path` (relative to the project), read as Claude Code
+    reads Read and Edit rules: gitignore patterns, `./` anchored at the project."""
+    for rule in rules:
+        match = PERMISSION_RULE.fullmatch(rule)
+        if match is None or match["tool"] != tool:
+            continue
+        specifier = match["specifier"]
+        if specifier is None:
+            return True
+        pattern = "/" + specifier.removeprefix("./") if specifier.startswith("./") else specifier
+        if pathspec.PathSpec.from_lines("gitignore", [pattern]).match_file(path):
+            return True
+    return False
+
+
+def c3_secrets_are_denied(root: Path) -> list[str]:
+    settings = claude_settings(root)
+    if settings is None:
+        return []
+    deny = settings.get("permissions", {}).get("deny", [])
+    return [
+        f"{CLAUDE_SETTINGS}: does not deny {tool} of {secret}"
+        for secret in SECRET_FILES
+        for tool in ("Read", "Edit")
+        if not denied(deny, tool, secret)
+    ]
+
+
 # --- H: content hygiene ----------------------------------------------------------------------
 
 SECRETS = re.compile(
@@ -757,6 +966,7 @@ CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "F8": f8_copilot_path_instructions,
     "F9": f9_cursor_rules,
     "F10": f10_claude_rules,
+    "F11": f11_claude_skills,
     "R1": r1_sibling_agents_exist,
     "R2": r2_cited_paths_exist,
     "R3": r3_at_imports_resolve,
@@ -767,6 +977,9 @@ CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "S3": s3_numbers_and_tools_agree,
     "S4": s4_methodologies_follow_the_answers,
     "S5": s5_nothing_unrendered,
+    "C1": c1_claude_settings_use_documented_keys,
+    "C2": c2_claude_settings_true_of_the_tree,
+    "C3": c3_secrets_are_denied,
     "H1": h1_no_secrets_or_hidden_text,
 }
 

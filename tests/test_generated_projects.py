@@ -10,10 +10,12 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from scripted_engineer import Names, follow
 from support import (
     PROFILE_TRAITS,
     PROFILES,
@@ -230,6 +232,112 @@ def test_the_projects_ai_files_check_fails_when_the_coverage_threshold_changes(
 
     assert result.returncode == 1, describe(result)
     assert "coverage {90} stated, 95 enforced" in result.stdout
+
+
+def run_edit_hooks(
+    project: Path, edited: Path, env: dict[str, str]
+) -> list[subprocess.CompletedProcess[str]]:
+    """Each PostToolUse hook `.claude/settings.json` holds for an Edit, run as Claude Code runs it:
+    exec form, `${CLAUDE_PROJECT_DIR}` put in, the event as JSON on standard input."""
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    event = {
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Edit",
+        "tool_input": {"file_path": str(edited), "old_string": "", "new_string": ""},
+        "cwd": str(project),
+    }
+    results = []
+    for group in settings["hooks"]["PostToolUse"]:
+        if "Edit" not in group["matcher"].split("|"):
+            continue
+        for handler in group["hooks"]:
+            command = [handler["command"], *handler.get("args", [])]
+            command = [word.replace("${CLAUDE_PROJECT_DIR}", str(project)) for word in command]
+            hook_env = env | {"CLAUDE_PROJECT_DIR": str(project)}
+            ran = subprocess.run(
+                command, cwd=project, input=json.dumps(event), capture_output=True, text=True,
+                env=hook_env, timeout=300, check=False,
+            )  # fmt: skip
+            results.append(ran)
+    assert results, "no PostToolUse hook runs after an Edit"
+    return results
+
+
+UNFORMATTED = 'import os, sys\nVALUE = {  "a":1 }\ndef double( x: int )->int:\n    return x*2\n'
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_claudes_edit_hook_formats_and_lint_fixes_the_edited_file(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    edited = project / "src" / "edited_by_claude.py"
+    edited.write_text(f'"""An agent\'s new module."""\n\n{UNFORMATTED}')
+    try:
+        results = run_edit_hooks(project, edited, env_for(variant))
+        after = edited.read_text()
+        check = run(["uv", "run", "ruff", "check", str(edited)], project, env_for(variant))
+        form = run(
+            ["uv", "run", "ruff", "format", "--check", str(edited)], project, env_for(variant)
+        )
+    finally:
+        edited.unlink()
+
+    assert [result.returncode for result in results] == [0], describe(results[0])
+    assert "import os" not in after
+    assert check.returncode == 0, describe(check)
+    assert form.returncode == 0, describe(form)
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_claudes_edit_hook_leaves_a_clean_file_as_it_was(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    clean = next((project / "src").rglob("main.py"))
+    before = clean.read_bytes(), clean.stat().st_mtime_ns
+
+    results = run_edit_hooks(project, clean, env_for(variant))
+
+    assert [result.returncode for result in results] == [0], describe(results[0])
+    assert (clean.read_bytes(), clean.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_claudes_edit_hook_tells_claude_what_ruff_cannot_fix(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    edited = project / "src" / "edited_by_claude.py"
+    edited.write_text(UNFORMATTED)  # no module docstring: a finding only a writer can settle
+    try:
+        results = run_edit_hooks(project, edited, env_for(variant))
+    finally:
+        edited.unlink()
+
+    assert [result.returncode for result in results] == [2], describe(results[0])
+    assert "D100" in results[0].stderr
+
+
+# The profiles whose registry entry has a recipe for the add-resource skill.
+RESOURCE_PROFILES = [
+    name for name, traits in PROFILE_TRAITS.items() if traits.get("resource_recipe")
+]
+
+
+@pytest.mark.parametrize("profile", RESOURCE_PROFILES)
+def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
+    profile: str, tmp_path: Path
+) -> None:
+    project = render(tmp_path / "project", profile=profile, assistants=["claude"])
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+
+    ran = follow(project, Names(plural="widgets", singular="widget"), env)
+
+    assert [describe(result) for result in ran if result.returncode != 0] == []
+    assert any("pytest" in str(result.args) for result in ran)
+    assert list((project / "tests").rglob("test_widget*.py")), "the skill added no tests"
 
 
 @pytest.mark.postgres

@@ -43,8 +43,14 @@ def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> N
         if UNRENDERED.search(path.read_text(encoding="utf-8")) or path.suffix == ".jinja"
     ]
     assert leftovers == []
-    names = {path.name for path in project.rglob("*")}
-    assert not names & {"copier.yml", ".git", "__pycache__", "includes", "hooks", "template"}
+    assert not {path.name for path in project.rglob("*")} & {".git", "__pycache__"}
+    # The template's own machinery, which would land at the top (.claude/hooks/ is the project's).
+    assert not {path.name for path in project.iterdir()} & {
+        "copier.yml",
+        "includes",
+        "hooks",
+        "template",
+    }
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -296,6 +302,39 @@ def test_ci_file_matches_its_schema(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+COPILOT_SETUP_STEPS = ".github/workflows/copilot-setup-steps.yml"
+
+
+@pytest.mark.parametrize("ci", ["github", "none"])
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_copilot_setup_steps_match_the_workflow_schema_and_name_the_job_copilot_runs(
+    tmp_path: Path, ci: str, database: str
+) -> None:
+    project = rendered(
+        tmp_path, ci=ci, database=database, assistants=["copilot"], copilot_agents=True
+    )
+
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+         COPILOT_SETUP_STEPS],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    workflow = yaml.safe_load((project / COPILOT_SETUP_STEPS).read_text())
+    # GitHub's cloud agent runs the job of this one name, and rejects keys beyond these.
+    assert list(workflow["jobs"]) == ["copilot-setup-steps"]
+    job = workflow["jobs"]["copilot-setup-steps"]
+    assert set(job) <= {"runs-on", "permissions", "services", "steps", "timeout-minutes"}
+    assert {"run": "uv sync", "name": "Install the project"} in job["steps"]
+    assert ("services" in job) is (database == "postgresql")
+
+
+def test_copilot_setup_steps_render_only_for_copilots_agents(tmp_path: Path) -> None:
+    project = rendered(tmp_path, assistants=["copilot"], copilot_agents=False)
+
+    assert not (project / COPILOT_SETUP_STEPS).exists()
 
 
 def _gitlab_job_runs(job: dict[str, Any], pipeline_source: str) -> bool:

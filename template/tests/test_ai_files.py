@@ -5,6 +5,7 @@ the lowest Python version. These tests fail when a citation no longer resolves o
 disagrees with pyproject.toml: update the files with the code. Pre-commit runs them on every commit.
 """
 
+import json
 import re
 import shutil
 import sys
@@ -27,6 +28,7 @@ INSTRUCTION_FILES = sorted(
         "docs/team-notes.md",
         ".github/copilot-instructions.md",
         ".claude/agents/*.md",
+        ".claude/skills/*/SKILL.md",
         ".github/agents/*.agent.md",
         ".cursor/rules/*.mdc",
     )
@@ -35,6 +37,11 @@ INSTRUCTION_FILES = sorted(
 AGENT_NAMES = {path.stem for path in ROOT.glob(".claude/agents/*.md")} | {
     path.name.removesuffix(".agent.md") for path in ROOT.glob(".github/agents/*.agent.md")
 }
+
+# Claude Code's project settings, when the project has them: the commands they let run and the
+# scripts their hooks start must be real, as the instruction files' citations must.
+CLAUDE_SETTINGS = [path for path in [ROOT / ".claude" / "settings.json"] if path.exists()]
+PROJECT_DIR = "${CLAUDE_PROJECT_DIR}"
 
 FENCED_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -195,3 +202,58 @@ def test_stated_python_version_is_the_lowest_supported(instruction_file: Path) -
     assert stated <= {lowest}, (
         f"{_relative(instruction_file)}: Python {stated} stated, requires-python >={lowest}"
     )
+
+
+def _listed_commands() -> list[str]:
+    """The commands in AGENTS.md's Commands block, without their comments."""
+    agents_md = (ROOT / "AGENTS.md").read_text(encoding="utf-8")
+    block = re.search(r"## Commands\s+```sh\n(.*?)```", agents_md, re.DOTALL)
+    lines = block.group(1).splitlines() if block else []
+    return [line.split("#")[0].strip() for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("settings_file", CLAUDE_SETTINGS, ids=_relative)
+def test_claude_may_run_only_commands_agents_md_lists(settings_file: Path) -> None:
+    allowed = json.loads(settings_file.read_text(encoding="utf-8"))["permissions"]["allow"]
+    listed = _listed_commands()
+
+    prefixes = [rule[len("Bash(") : -1].removesuffix(" *") for rule in allowed]
+    unlisted = [
+        prefix
+        for prefix in prefixes
+        if not any(command == prefix or command.startswith(prefix + " ") for command in listed)
+    ]
+
+    assert unlisted == [], f"{_relative(settings_file)} allows commands AGENTS.md lacks: {unlisted}"
+
+
+@pytest.mark.parametrize("settings_file", CLAUDE_SETTINGS, ids=_relative)
+def test_every_hook_script_exists(settings_file: Path) -> None:
+    hooks = json.loads(settings_file.read_text(encoding="utf-8")).get("hooks", {})
+    words = [
+        word
+        for groups in hooks.values()
+        for group in groups
+        for handler in group["hooks"]
+        for word in [handler["command"], *handler.get("args", [])]
+    ]
+
+    missing = [
+        word
+        for word in words
+        if word.startswith(PROJECT_DIR + "/") and not (ROOT / word.split("/", 1)[1]).exists()
+    ]
+
+    assert missing == [], f"{_relative(settings_file)} runs hook scripts that are gone: {missing}"
+
+
+SKILLS = {path.parent.name for path in ROOT.glob(".claude/skills/*/SKILL.md")}
+PRELOADED = re.compile(r"^skills: \[(.*)\]$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("agent", sorted(ROOT.glob(".claude/agents/*.md")), ids=_relative)
+def test_every_skill_an_agent_starts_with_exists(agent: Path) -> None:
+    lists = PRELOADED.findall(agent.read_text(encoding="utf-8"))
+    named = {name.strip() for names in lists for name in names.split(",")}
+
+    assert named <= SKILLS, f"{_relative(agent)} preloads missing skills: {named - SKILLS}"

@@ -43,7 +43,7 @@ class SqlAlchemyItemRepository:
     async def update(
         self, item_id: int, *, name: str | None = None, description: str | None = None
     ) -> ItemRecord | None:
-        """The item with the fields that are not None changed; None if there is no such item."""
+        """The item with its non-None fields changed; None if there is no such item."""
         item = await self._session.get(Item, item_id)
         if item is None:
             return None

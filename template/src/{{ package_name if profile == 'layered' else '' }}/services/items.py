@@ -1,4 +1,4 @@
-"""Item use cases, and the rules they keep: names are unique, and every change commits whole."""
+"""Item use cases and their rules: names are unique, and every change commits whole."""
 
 from ..core.errors import ConflictError, NotFoundError
 from ..core.idempotency import IdempotencyStore, keyed_request, run_once

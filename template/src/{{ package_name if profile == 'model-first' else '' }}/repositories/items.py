@@ -56,7 +56,7 @@ async def update(
     name: str | None = None,
     description: str | None = None,
 ) -> DBItemRow | None:
-    """Change the fields given (None leaves a field as it is); None if there is no such item."""
+    """Change the given fields (None leaves a field as it is); None if no such item exists."""
     fields = {"name": name, "description": description}
     changes = {column: value for column, value in fields.items() if value is not None}
     if not changes:

@@ -1,0 +1,145 @@
+"""A scripted engineer who follows the add-resource skill of a rendered project, step by step.
+
+It reads `.claude/skills/add-resource/SKILL.md`, does what each numbered step says, exactly as
+written (copy a file, copy one top-level definition, copy the lines that name a word; run a
+command), with the renaming rule the skill states, and nothing the skill does not say. A skill whose
+steps stop being true of the tree fails here: a path it names is gone, a definition is not found,
+or the project it leaves fails its own checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+SKILL = Path(".claude") / "skills" / "add-resource" / "SKILL.md"
+
+STEP = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
+COPY_FILE = re.compile(r"Copy `(?P<source>[^`]+)` to `(?P<target>[^`]+)`")
+COPY_DEFINITION = re.compile(
+    r"In `(?P<file>[^`]+)`, copy the definition of `(?P<name>[^`]+)` below it"
+)
+COPY_LINES = re.compile(
+    r"In `(?P<file>[^`]+)`, copy each line that names `(?P<word>[^`]+)` below it"
+)
+COMMAND = re.compile(r"`(uv run [^`]+)`")
+# The uses of the word that the skill says keep their name: the page's field and dict.items().
+KEPT = ('["items"]', "page.items", ".items()")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The new resource's names, plural and singular, in snake_case."""
+
+    plural: str
+    singular: str
+
+    def rename(self, text: str) -> str:
+        """`text` with items renamed as the skill says: items, then item, in every case."""
+        kept = {phrase: f"\0{n}\0" for n, phrase in enumerate(KEPT)}
+        for phrase, marker in kept.items():
+            text = text.replace(phrase, marker)
+        for old, new in (("items", self.plural), ("item", self.singular)):
+            text = text.replace(old.upper(), new.upper())
+            text = text.replace(old.capitalize(), _camel(new))
+            text = text.replace(old, new)
+        for phrase, marker in kept.items():
+            text = text.replace(marker, phrase)
+        return text
+
+    def placeholders(self, text: str) -> str:
+        return text.replace("<resources>", self.plural).replace("<resource>", self.singular)
+
+
+def _camel(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def steps(project: Path) -> list[str]:
+    """The skill's numbered steps, in order."""
+    return [text for _, text in STEP.findall((project / SKILL).read_text(encoding="utf-8"))]
+
+
+def copy_definition(path: Path, name: str, names: Names) -> None:
+    """The top-level definition (class, function or assignment) of `name`, copied renamed below
+    the original with a blank line between."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    node = next(
+        (node for node in ast.parse(source).body if _defines(node, name)),
+        None,
+    )
+    if node is None or node.end_lineno is None:
+        msg = f"{path}: no top-level definition of {name!r}"
+        raise AssertionError(msg)
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+    copied = names.rename("".join(lines[start : node.end_lineno]))
+    lines.insert(node.end_lineno, "\n\n" + copied)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _defines(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return node.name == name
+    targets = node.targets if isinstance(node, ast.Assign) else []
+    if isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    return any(isinstance(target, ast.Name) and target.id == name for target in targets)
+
+
+def copy_lines(path: Path, word: str, names: Names) -> None:
+    """Each line naming `word`, copied renamed right below itself."""
+    out: list[str] = []
+    found = False
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        out.append(line)
+        if word in line:
+            out.append(names.rename(line))
+            found = True
+    if not found:
+        msg = f"{path}: no line names {word!r}"
+        raise AssertionError(msg)
+    path.write_text("".join(out), encoding="utf-8")
+
+
+def follow(
+    project: Path, names: Names, env: dict[str, str]
+) -> list[subprocess.CompletedProcess[str]]:
+    """Does every step of the skill in the project; returns the commands it ran, in order."""
+    ran: list[subprocess.CompletedProcess[str]] = []
+    for text in steps(project):
+        if match := COPY_FILE.match(text):
+            source = project / match["source"]
+            target = project / names.placeholders(match["target"])
+            assert source.is_file(), f"step {text!r}: {match['source']} does not exist"
+            target.write_text(names.rename(source.read_text(encoding="utf-8")), encoding="utf-8")
+        elif match := COPY_DEFINITION.match(text):
+            copy_definition(project / match["file"], match["name"], names)
+        elif match := COPY_LINES.match(text):
+            copy_lines(project / match["file"], match["word"], names)
+        elif text.startswith("Run "):
+            commands = [names.placeholders(command) for command in COMMAND.findall(text)]
+            if "AGENTS.md Commands block" in text:
+                commands += listed_commands(project)
+            for command in commands:
+                result = subprocess.run(
+                    ["bash", "-c", command], cwd=project, env=env,
+                    capture_output=True, text=True, timeout=900, check=False,
+                )  # fmt: skip
+                ran.append(result)
+        else:
+            msg = f"a step the scripted engineer cannot follow: {text!r}"
+            raise AssertionError(msg)
+    return ran
+
+
+def listed_commands(project: Path) -> list[str]:
+    """The commands of AGENTS.md's Commands block, without their comments."""
+    agents_md = (project / "AGENTS.md").read_text(encoding="utf-8")
+    block = re.search(r"## Commands\s+```sh\n(.*?)```", agents_md, re.DOTALL)
+    assert block is not None, "AGENTS.md has no Commands block"
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    return [command for command in commands if command and command != "uv sync"]
