@@ -882,7 +882,7 @@ def goals_report(
         f"{template_paths()} files and folders, whichever profile is chosen, compiling each part "
         "anew."
     )
-    return [*lines, "", "Why, where a goal is not met:", "", *whys, "", ""]
+    return [*lines, "", "Why, where a goal is not met:", "", *whys, ""]
 
 
 def comparison_report(
