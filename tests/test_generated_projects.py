@@ -11,6 +11,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -266,22 +268,28 @@ def run_edit_hooks(
 UNFORMATTED = 'import os, sys\nVALUE = {  "a":1 }\ndef double( x: int )->int:\n    return x*2\n'
 
 
+@contextmanager
+def file_claude_wrote(project: Path, text: str) -> Iterator[Path]:
+    """A Python file in the project as an agent's edit left it, removed afterwards."""
+    path = project / "src" / "edited_by_claude.py"
+    path.write_text(text)
+    try:
+        yield path
+    finally:
+        path.unlink()
+
+
 @pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
 def test_claudes_edit_hook_formats_and_lint_fixes_the_edited_file(
     variant: Variant, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     project = installed_project(variant, tmp_path_factory)
-    edited = project / "src" / "edited_by_claude.py"
-    edited.write_text(f'"""An agent\'s new module."""\n\n{UNFORMATTED}')
-    try:
-        results = run_edit_hooks(project, edited, env_for(variant))
+    env = env_for(variant)
+    with file_claude_wrote(project, f'"""An agent\'s new module."""\n\n{UNFORMATTED}') as edited:
+        results = run_edit_hooks(project, edited, env)
         after = edited.read_text()
-        check = run(["uv", "run", "ruff", "check", str(edited)], project, env_for(variant))
-        form = run(
-            ["uv", "run", "ruff", "format", "--check", str(edited)], project, env_for(variant)
-        )
-    finally:
-        edited.unlink()
+        check = run(["uv", "run", "ruff", "check", str(edited)], project, env)
+        form = run(["uv", "run", "ruff", "format", "--check", str(edited)], project, env)
 
     assert [result.returncode for result in results] == [0], describe(results[0])
     assert "import os" not in after
@@ -308,12 +316,9 @@ def test_claudes_edit_hook_tells_claude_what_ruff_cannot_fix(
     variant: Variant, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     project = installed_project(variant, tmp_path_factory)
-    edited = project / "src" / "edited_by_claude.py"
-    edited.write_text(UNFORMATTED)  # no module docstring: a finding only a writer can settle
-    try:
+    # No module docstring: a finding only the file's writer can settle.
+    with file_claude_wrote(project, UNFORMATTED) as edited:
         results = run_edit_hooks(project, edited, env_for(variant))
-    finally:
-        edited.unlink()
 
     assert [result.returncode for result in results] == [2], describe(results[0])
     assert "D100" in results[0].stderr
