@@ -15,6 +15,7 @@ from support import (
     PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
+    CloudFormationLoader,
     Variant,
     project_files,
     python_for,
@@ -302,6 +303,19 @@ def test_ci_file_matches_its_schema(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_serverless_api_is_throttled_by_api_gateway_with_parameters_a_stack_can_change(
+    tmp_path: Path,
+) -> None:
+    project = rendered(tmp_path, profile="serverless")
+
+    sam = yaml.load((project / "template.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506 (a SafeLoader)
+
+    routes = sam["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert {routes["ThrottlingRateLimit"], routes["ThrottlingBurstLimit"]} <= set(sam["Parameters"])
+    events = sam["Resources"]["ApiFunction"]["Properties"]["Events"].values()
+    assert all(event["Properties"]["ApiId"] == "HttpApi" for event in events)
 
 
 COPILOT_SETUP_STEPS = ".github/workflows/copilot-setup-steps.yml"
