@@ -859,7 +859,7 @@ def c1_claude_settings_use_documented_keys(root: Path) -> list[str]:
     return findings
 
 
-def _listed_commands(root: Path) -> list[str]:
+def listed_commands(root: Path) -> list[str]:
     """The commands AGENTS.md's Commands block lists, without their comments."""
     text = (root / "AGENTS.md").read_text() if (root / "AGENTS.md").exists() else ""
     block = re.search(r"## Commands\s+```sh\n(.*?)```", text, re.DOTALL)
@@ -872,7 +872,7 @@ def c2_claude_settings_true_of_the_tree(root: Path) -> list[str]:
     if settings is None:
         return []
     where = str(CLAUDE_SETTINGS)
-    listed = _listed_commands(root)
+    listed = listed_commands(root)
     findings = []
     for rule in settings.get("permissions", {}).get("allow", []):
         match = PERMISSION_RULE.fullmatch(rule)

@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ai_files import listed_commands
+
 SKILL = Path(".claude") / "skills" / "add-resource" / "SKILL.md"
 
 STEP = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
@@ -123,7 +125,9 @@ def follow(
         elif text.startswith("Run "):
             commands = [names.placeholders(command) for command in COMMAND.findall(text)]
             if "AGENTS.md Commands block" in text:
-                commands += listed_commands(project)
+                commands += [
+                    command for command in listed_commands(project) if command != "uv sync"
+                ]
             for command in commands:
                 result = subprocess.run(
                     ["bash", "-c", command], cwd=project, env=env,
@@ -134,12 +138,3 @@ def follow(
             msg = f"a step the scripted engineer cannot follow: {text!r}"
             raise AssertionError(msg)
     return ran
-
-
-def listed_commands(project: Path) -> list[str]:
-    """The commands of AGENTS.md's Commands block, without their comments."""
-    agents_md = (project / "AGENTS.md").read_text(encoding="utf-8")
-    block = re.search(r"## Commands\s+```sh\n(.*?)```", agents_md, re.DOTALL)
-    assert block is not None, "AGENTS.md has no Commands block"
-    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
-    return [command for command in commands if command and command != "uv sync"]
