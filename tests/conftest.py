@@ -8,11 +8,15 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+import redis
 
 # The PostgreSQL server the generated postgresql variants are tested against.
 POSTGRES_ADMIN_URL = os.environ.get(
     "ARCHETYPE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+# The Redis server the generated services share their rate limits through.
+REDIS_URL = os.environ.get("ARCHETYPE_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -35,3 +39,24 @@ def postgres_database() -> Iterator[str]:
             yield f"postgresql+asyncpg://{user}@{host}:{port}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_key_prefix() -> Iterator[str]:
+    """A key prefix of one test's own in the shared Redis; its keys are deleted after the test."""
+    prefix = f"archetype-{uuid.uuid4().hex[:16]}"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL} ({error}); start it, or set "
+            "ARCHETYPE_REDIS_URL to a Redis this test may write keys to."
+        )
+    with client:
+        try:
+            yield prefix
+        finally:
+            keys = list(client.scan_iter(match=f"{prefix}*"))
+            if keys:
+                client.delete(*keys)

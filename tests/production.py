@@ -424,3 +424,22 @@ def through_restart_and_crash(profile: str, project: Path, cluster: Cluster, log
                 time.sleep(0.2)
     stored = {name: str(item_id) for item_id, name in rows}
     return FaultRun(tally, back, stored, len(rows), products)
+
+
+# --- Login attempts, as a password guesser makes them -------------------------------------------
+
+
+async def login_attempts(
+    service: Service, count: int, forwarded_for: list[str] | None = None
+) -> Counter[int]:
+    """`count` wrong logins at once, each on a connection of its own (so that the server's workers
+    share them out), the n-th claiming to come from `forwarded_for[n]` if given; their statuses."""
+    wrong = {"email": "mallory@example.com", "password": "guess number one"}
+
+    async def attempt(index: int) -> int:
+        headers = {"X-Forwarded-For": forwarded_for[index]} if forwarded_for else {}
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=120) as client:
+            response = await client.post(f"{API}/auth/token", json=wrong, headers=headers)
+            return response.status_code
+
+    return Counter(await asyncio.gather(*(attempt(index) for index in range(count))))
