@@ -35,6 +35,10 @@ def claude_skills(root: Path) -> list[Path]:
     return sorted((root / ".claude" / "skills").glob("*/SKILL.md"))
 
 
+def copilot_skills(root: Path) -> list[Path]:
+    return sorted((root / ".github" / "skills").glob("*/SKILL.md"))
+
+
 def copilot_agents(root: Path) -> list[Path]:
     return sorted((root / ".github" / "agents").glob("*.md"))
 
@@ -58,6 +62,7 @@ def instruction_files(root: Path) -> list[Path]:
     return [path for path in singles if path.exists()] + [
         *claude_agents(root),
         *claude_skills(root),
+        *copilot_skills(root),
         *copilot_agents(root),
         *cursor_rules(root),
         *claude_rules(root),
@@ -70,6 +75,7 @@ def front_matter_files(root: Path) -> list[Path]:
     return [
         *claude_agents(root),
         *claude_skills(root),
+        *copilot_skills(root),
         *copilot_agents(root),
         *cursor_rules(root),
         *copilot_path_instructions(root),
@@ -387,6 +393,29 @@ def f11_claude_skills(root: Path) -> list[str]:
             for name in preloaded
             if name not in skills
         ]
+    return findings
+
+
+# GitHub's "Creating agent skills" page: the front matter a Copilot skill may have.
+COPILOT_SKILL_KEYS = {"name", "description", "license"}
+
+
+def f12_copilot_skills(root: Path) -> list[str]:
+    findings = []
+    for path in copilot_skills(root):
+        meta, where = front_matter(path), rel(root, path)
+        findings += [
+            f"{where}: key {key!r} is not one Copilot documents for skills"
+            for key in sorted(meta.keys() - COPILOT_SKILL_KEYS)
+        ]
+        if meta.get("name") != path.parent.name or not AGENT_NAME.fullmatch(str(meta["name"])):
+            findings.append(f"{where}: name {meta.get('name')!r} is not its folder's, hyphenated")
+        description = meta.get("description")
+        if not isinstance(description, str) or not description.strip():
+            findings.append(f"{where}: no description, which is how Copilot picks the skill")
+    if copilot_skills(root) and claude_skills(root):
+        # Copilot reads .claude/skills too: a second copy would be loaded twice.
+        findings.append(".github/skills and .claude/skills both hold skills; Copilot reads both")
     return findings
 
 
@@ -967,6 +996,7 @@ CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "F9": f9_cursor_rules,
     "F10": f10_claude_rules,
     "F11": f11_claude_skills,
+    "F12": f12_copilot_skills,
     "R1": r1_sibling_agents_exist,
     "R2": r2_cited_paths_exist,
     "R3": r3_at_imports_resolve,

@@ -1,7 +1,7 @@
 """The AI-assistant files: the right ones render, and they pass the checks of docs/ai-files.md.
 
 For every profile and assistant selection the rendered files pass every check
-(F1-F11, R1-R5, S1-S5, C1-C3, H1, H3), and each check is shown to fail on a deliberately broken
+(F1-F12, R1-R5, S1-S5, C1-C3, H1, H3), and each check is shown to fail on a deliberately broken
 file, so a check that passes proves something.
 """
 
@@ -58,6 +58,7 @@ def ai_files_of(project: Path) -> set[str]:
         ".claude/settings.json",
         ".claude/hooks/format_python.py",
         ".claude/skills/review-layers/SKILL.md",
+        ".github/skills/review-layers/SKILL.md",
         *(f".claude/agents/{name}.md" for name in AGENTS),
         *(f".github/agents/{name}.agent.md" for name in AGENTS),
         *(f".cursor/rules/{rule}.mdc" for rule in ("api", "persistence", "tests")),
@@ -73,6 +74,8 @@ CLAUDE_FILES = {
     *(f".claude/agents/{name}.md" for name in AGENTS),
 }
 COPILOT_AGENT_FILES = {f".github/agents/{name}.agent.md" for name in AGENTS}
+# Copilot reads .claude/skills itself: its own copy renders only without Claude.
+COPILOT_SKILL_FILES = {".github/skills/review-layers/SKILL.md"}
 CURSOR_FILES = {f".cursor/rules/{rule}.mdc" for rule in ("api", "persistence", "tests")}
 EXPECTED_FILES = {
     "everything": {"AGENTS.md", ".github/copilot-instructions.md"}
@@ -81,8 +84,10 @@ EXPECTED_FILES = {
     | CURSOR_FILES,
     "claude": {"AGENTS.md"} | CLAUDE_FILES,
     "agents": {"AGENTS.md"},
-    "copilot": {"AGENTS.md", ".github/copilot-instructions.md"},
-    "copilot-agents": {"AGENTS.md", ".github/copilot-instructions.md"} | COPILOT_AGENT_FILES,
+    "copilot": {"AGENTS.md", ".github/copilot-instructions.md"} | COPILOT_SKILL_FILES,
+    "copilot-agents": {"AGENTS.md", ".github/copilot-instructions.md"}
+    | COPILOT_AGENT_FILES
+    | COPILOT_SKILL_FILES,
     "cursor": {"AGENTS.md"} | CURSOR_FILES,
     "none": set(),
 }
@@ -239,6 +244,8 @@ BREAKAGES: dict[str, Callable[[Path], None]] = {
     "F11": lambda root: _edit(
         root / ".claude/skills/review-layers/SKILL.md", "agent: code-reviewer", "agent: reviewer"
     ),
+    # Claude's skill copied for Copilot as it is: its Claude-only keys, and loaded twice.
+    "F12": lambda root: shutil.copytree(root / ".claude/skills", root / ".github/skills"),
     # A key from another tool's settings, and a hook event Claude Code does not have.
     "C1": lambda root: _edit(root / SETTINGS, '"PostToolUse"', '"AfterEdit"'),
     # The hook's script moved without the settings that run it.
@@ -307,19 +314,40 @@ def test_the_migration_skill_renders_where_there_are_migrations(
     assert has_skill is (project / "migrations").is_dir()
 
 
+def test_copilot_without_claude_gets_claudes_skills_less_what_only_claude_reads(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    claude = rendered("layered", "claude", tmp_path_factory) / ".claude" / "skills"
+    copilot = rendered("layered", "copilot", tmp_path_factory) / ".github" / "skills"
+    only_claude = re.compile(r"^(argument-hint|context|agent): .*\n", re.MULTILINE)
+
+    assert sorted(path.relative_to(copilot) for path in copilot.rglob("SKILL.md")) == sorted(
+        path.relative_to(claude) for path in claude.rglob("SKILL.md")
+    )
+    for path in copilot.rglob("SKILL.md"):
+        claudes = only_claude.sub("", (claude / path.relative_to(copilot)).read_text())
+        assert path.read_text() == claudes.replace("$ARGUMENTS", "what the change does")
+
+
 @pytest.mark.parametrize(
-    ("true_text", "stale_text"),
+    ("profile", "true_text", "stale_text"),
     [
-        ("Copy `src/my_service/api/items.py`", "Copy `src/my_service/api/things.py`"),
-        ("copy the definition of `items`", "copy the definition of `things`"),
-        ("copy each line that names `items`", "copy each line that names `things`"),
+        ("model-first", "Copy `src/my_service/api/items.py`", "Copy `src/my_service/api/x.py`"),
+        ("model-first", "copy the definition of `items`", "copy the definition of `things`"),
+        ("model-first", "each line that names `items`", "each line that names `things`"),
+        ("serverless", "definition of `Services.items`", "definition of `Services.things`"),
+        ("serverless", "the block that `ItemsTable:` begins", "the block that `Things:` begins"),
     ],
 )
 def test_a_skill_step_that_is_no_longer_true_stops_the_scripted_engineer(
-    true_text: str, stale_text: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    profile: str,
+    true_text: str,
+    stale_text: str,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     project = tmp_path / "project"
-    shutil.copytree(rendered("model-first", "claude", tmp_path_factory), project)
+    shutil.copytree(rendered(profile, "claude", tmp_path_factory), project)
     _edit(project / SKILL, true_text, stale_text)
 
     with pytest.raises(AssertionError):

@@ -22,6 +22,7 @@ import yaml
 from copier import run_update
 from copier.errors import TaskError, UserMessageError
 from support import (
+    PROFILE_TRAITS,
     PROFILES,
     REPO,
     copy_of_the_template,
@@ -60,11 +61,9 @@ TEMPLATE_CHANGES = [
         "known gotchas and their workarounds.",
     ),
 ]
+# Each profile's example routes: the file the team edits.
 ROUTES = {
-    "model-first": "src/my_service/api/items.py",
-    "layered": "src/my_service/api/items.py",
-    "ddd": "src/my_service/contexts/catalog/api/router.py",
-    "serverless": "src/my_service/api/items.py",
+    profile: f"src/my_service/{traits['item_routes']}" for profile, traits in PROFILE_TRAITS.items()
 }
 TEAM_MODULE = '''"""Prices in cents, as the billing team formats them."""
 
