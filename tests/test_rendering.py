@@ -92,6 +92,7 @@ def test_docker_false_renders_no_docker_files(tmp_path: Path) -> None:
 
     assert not (project / "Dockerfile").exists()
     assert not (project / ".dockerignore").exists()
+    assert not (project / "compose.yaml").exists()
     assert "docker build" not in (project / "README.md").read_text()
 
 

@@ -1,0 +1,158 @@
+"""compose.yaml: valid against the Compose specification, and true of the project it starts.
+
+Docker does not run on these machines, so the file is checked as Compose would read it and against
+the project: the Dockerfile it builds, the settings the service reads, the endpoints it probes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support import SQL_PROFILES, render
+
+STACKS = [
+    pytest.param(profile, database, auth, id=f"{profile}-{database}-{auth}")
+    for profile in SQL_PROFILES
+    for database, auth in (("postgresql", "jwt"), ("sqlite", "none"))
+]
+# The one variable the service reads that is uvicorn's, not a setting of its own.
+SERVER_VARIABLES = {"FORWARDED_ALLOW_IPS"}
+INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
+SETTING = re.compile(r"^    (\w+): ", re.MULTILINE)
+
+
+def rendered(tmp_path: Path, profile: str, database: str, auth: str) -> Path:
+    return render(tmp_path / "project", profile=profile, database=database, auth=auth)
+
+
+def compose(project: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((project / "compose.yaml").read_text())
+    return loaded
+
+
+def dockerfile_command(project: Path) -> str:
+    """The shell command the Dockerfile's CMD runs."""
+    text = (project / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
+    assert cmd is not None
+    return json.loads(cmd.group(1))[2]
+
+
+def settings_read_by(project: Path) -> set[str]:
+    config = (project / "src" / "my_service" / "core" / "config.py").read_text()
+    body = config.split("class Settings(BaseSettings):", 1)[1]
+    return {name.upper() for name in SETTING.findall(body)} | SERVER_VARIABLES
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_the_compose_file_matches_the_compose_specification(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    check = Path(sys.executable).with_name("check-jsonschema")
+
+    result = subprocess.run(
+        [str(check), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_every_service_and_volume_the_file_names_is_declared(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    stack = compose(project)
+    services = stack["services"]
+
+    for service in services.values():
+        assert set(service.get("depends_on", {})) <= set(services)
+        named = {volume.split(":")[0] for volume in service.get("volumes", [])}
+        assert named <= set(stack.get("volumes", {}))
+        if "build" in service:
+            assert (project / service["build"] / "Dockerfile").is_file()
+    assert ("db" in services) is (database == "postgresql")
+    assert ("redis" in services) is (auth == "jwt")
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_the_app_runs_the_images_migration_then_its_server_on_its_port(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    services = compose(project)["services"]
+    migration, server = dockerfile_command(project).split(" && exec ")
+    exposed = re.search(r"^EXPOSE (\d+)$", (project / "Dockerfile").read_text(), re.MULTILINE)
+    assert exposed is not None
+
+    assert services["migrate"]["command"] == shlex.split(migration)
+    assert services["app"]["command"] == shlex.split(server)
+    assert services["app"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert [port.rsplit(":", 1)[1] for port in services["app"]["ports"]] == [exposed.group(1)]
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_every_variable_it_gives_the_service_is_one_the_service_reads(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    services = compose(project)["services"]
+    readable = settings_read_by(project)
+
+    for name in ("migrate", "app"):
+        assert set(services[name].get("environment", {})) <= readable, name
+    if auth == "jwt":
+        assert services["app"]["environment"]["RATE_LIMIT_STORAGE_URL"].startswith("redis://redis:")
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_no_secret_is_written_in_it_and_each_it_requires_is_in_the_env_example(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    text = (project / "compose.yaml").read_text()
+    env_example = (project / ".env.example").read_text()
+    required = {m["name"] for m in INTERPOLATION.finditer(text) if m["rule"] == ":?"}
+
+    secrets = {
+        name: value
+        for service in compose(project)["services"].values()
+        for name, value in service.get("environment", {}).items()
+        if "SECRET" in name or "PASSWORD" in name
+    }
+    assert all(value.startswith("${") for value in secrets.values()), secrets
+    # A variable used bare must be required somewhere, or Compose would pass it on empty.
+    assert {m["name"] for m in INTERPOLATION.finditer(text) if not m["rule"]} <= required
+    assert all(re.search(rf"^#? ?{name}=", env_example, re.MULTILINE) for name in required)
+
+
+@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
+def test_health_checks_probe_the_apps_own_endpoints_and_stops_allow_its_grace_period(
+    tmp_path: Path, profile: str, database: str, auth: str
+) -> None:
+    project = rendered(tmp_path, profile, database, auth)
+    app = compose(project)["services"]["app"]
+    routes = re.findall(
+        r'@router\.get\("([^"]+)"', (project / "src/my_service/api/health.py").read_text()
+    )
+    grace = re.search(
+        r"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=(\d+)", (project / "Dockerfile").read_text()
+    )
+    assert grace is not None
+
+    probed = re.findall(r"http://127\.0\.0\.1:8000(/\w+)", " ".join(app["healthcheck"]["test"]))
+    assert probed
+    assert set(probed) <= set(routes)
+    assert int(app["stop_grace_period"].removesuffix("s")) > int(grace.group(1))
