@@ -49,6 +49,10 @@ def single_option_variants(profile: str) -> list[Variant]:
             Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
             Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
             Variant(f"{profile}-no-docker", {**base, "docker": False}),
+            Variant(
+                f"{profile}-kubernetes",
+                {**base, "database": "postgresql", "auth": "jwt", "deploy": "kubernetes"},
+            ),
         ]
     else:
         variants += [Variant(f"{profile}-tracer", {**base, "tracer": True})]

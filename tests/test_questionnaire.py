@@ -107,6 +107,8 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "docker=true"], "docker", "leave it out (serverless uses SAM)"),
     (["profile=layered", "database=dynamodb"], "database", "choose sqlite or postgresql"),
     (["profile=ddd", "tracer=true"], "tracer", "leave it out"),
+    (["deploy=kubernetes"], "deploy", "needs docker and database=postgresql"),
+    (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
 ]
 

@@ -1,0 +1,220 @@
+"""The Kubernetes manifests (`deploy: kubernetes`): valid against the Kubernetes schemas once
+assembled as kustomize assembles them, and true of the image and the app they run.
+
+No cluster or kustomize binary runs here: `build` assembles the overlay in Python, for exactly the
+kustomization fields the template uses, and refuses any other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from support import SQL_PROFILES, render
+
+OVERLAY = Path("deploy/kubernetes/overlays/production")
+KUBERNETES_VERSION = kubernetes_validate.latest_version()
+# The kustomization fields `build` knows how to apply.
+KUSTOMIZE_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "images"}
+SETTING = re.compile(r"^    (\w+): ", re.MULTILINE)
+
+Manifest = dict[str, Any]
+
+
+def rendered(tmp_path: Path, profile: str = "model-first", **answers: Any) -> Path:
+    return render(
+        tmp_path / "project",
+        profile=profile,
+        database="postgresql",
+        auth="jwt",
+        deploy="kubernetes",
+        **answers,
+    )
+
+
+def build(directory: Path) -> list[Manifest]:
+    """What `kustomize build directory` outputs, for the fields in KUSTOMIZE_FIELDS."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    unknown = set(kustomization) - KUSTOMIZE_FIELDS
+    assert not unknown, f"build() does not apply {unknown}"
+    manifests: list[Manifest] = []
+    for resource in kustomization.get("resources", []):
+        path = (directory / resource).resolve()
+        if path.is_dir():
+            manifests += build(path)
+        else:
+            manifests += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    for manifest in manifests:
+        for label in kustomization.get("labels", []):
+            _label(manifest, label["pairs"], selectors=label.get("includeSelectors", False))
+        if "namespace" in kustomization:
+            manifest["metadata"]["namespace"] = kustomization["namespace"]
+        for image in kustomization.get("images", []):
+            for container in containers(manifest):
+                if container["image"].split(":")[0] == image["name"]:
+                    container["image"] = f"{image.get('newName', image['name'])}:{image['newTag']}"
+    return manifests
+
+
+def _label(manifest: Manifest, pairs: dict[str, str], *, selectors: bool) -> None:
+    manifest["metadata"].setdefault("labels", {}).update(pairs)
+    if not selectors:
+        return
+    spec = manifest.get("spec", {})
+    if "template" in spec:
+        spec["template"].setdefault("metadata", {}).setdefault("labels", {}).update(pairs)
+    if manifest["kind"] == "Service":
+        spec.setdefault("selector", {}).update(pairs)
+    elif "matchLabels" in spec.get("selector", {}):
+        spec["selector"]["matchLabels"].update(pairs)
+
+
+def containers(manifest: Manifest) -> list[dict[str, Any]]:
+    pod: dict[str, Any] = manifest.get("spec", {}).get("template", {}).get("spec", {})
+    return pod.get("containers", [])
+
+
+def of_kind(manifests: list[Manifest], kind: str) -> Manifest:
+    [manifest] = [manifest for manifest in manifests if manifest["kind"] == kind]
+    return manifest
+
+
+def dockerfile(project: Path) -> str:
+    return (project / "Dockerfile").read_text()
+
+
+def image_command(project: Path) -> tuple[list[str], list[str]]:
+    """The Dockerfile CMD's two steps: the migration, then the server."""
+    cmd = re.search(r"^CMD (\[.*\])$", dockerfile(project), re.MULTILINE)
+    assert cmd is not None
+    migration, server = json.loads(cmd.group(1))[2].split(" && exec ")
+    return shlex.split(migration), shlex.split(server)
+
+
+@pytest.mark.parametrize("profile", SQL_PROFILES)
+def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str) -> None:
+    manifests = build(rendered(tmp_path, profile) / OVERLAY)
+
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    assert {manifest["kind"] for manifest in manifests} == {
+        "ConfigMap", "Job", "Deployment", "Service", "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    }  # fmt: skip
+    assert {manifest["metadata"]["namespace"] for manifest in manifests} == {"my-service"}
+
+
+def test_every_manifest_file_is_in_the_kustomization(tmp_path: Path) -> None:
+    base = rendered(tmp_path) / OVERLAY / "../../base"
+    listed = yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
+
+    assert sorted(listed) == sorted(
+        path.name for path in base.glob("*.yaml") if path.name != "kustomization.yaml"
+    )
+
+
+def test_the_secret_is_referenced_and_never_written(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+    manifests = build(project / OVERLAY)
+    readme = (project / "README.md").read_text()
+
+    assert "Secret" not in {manifest["kind"] for manifest in manifests}
+    for manifest in (of_kind(manifests, "Deployment"), of_kind(manifests, "Job")):
+        [container] = containers(manifest)
+        assert {"secretRef": {"name": "my-service"}} in container["envFrom"]
+    assert "kubectl create secret generic my-service" in readme
+
+
+def test_the_pods_run_the_images_commands_on_its_port_as_its_user(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+    manifests = build(project / OVERLAY)
+    migration, server = image_command(project)
+    exposed = re.search(r"^EXPOSE (\d+)$", dockerfile(project), re.MULTILINE)
+    user = re.search(r"^USER (\d+)$", dockerfile(project), re.MULTILINE)
+    assert exposed is not None
+    assert user is not None
+
+    deployment, job = of_kind(manifests, "Deployment"), of_kind(manifests, "Job")
+    [api], [migrate] = containers(deployment), containers(job)
+    assert api["command"] == server
+    assert migrate["command"] == migration
+    assert [port["containerPort"] for port in api["ports"]] == [int(exposed.group(1))]
+    for manifest, container in ((deployment, api), (job, migrate)):
+        pod = manifest["spec"]["template"]["spec"]["securityContext"]
+        assert pod["runAsNonRoot"] is True
+        assert pod["runAsUser"] == int(user.group(1))
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert set(container["resources"]["requests"]) == {"cpu", "memory"}
+        assert container["image"] == "my-service:0.1.0"
+
+
+def test_the_probes_ask_the_apps_own_endpoints(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+    [api] = containers(of_kind(build(project / OVERLAY), "Deployment"))
+    routes = re.findall(
+        r'@router\.get\("([^"]+)"', (project / "src/my_service/api/health.py").read_text()
+    )
+
+    assert api["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert api["startupProbe"]["httpGet"]["path"] == "/health"
+    assert api["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert {"/health", "/ready"} <= set(routes)
+    port_names = {port["name"] for port in api["ports"]}
+    for probe in ("livenessProbe", "startupProbe", "readinessProbe"):
+        assert api[probe]["httpGet"]["port"] in port_names
+
+
+def test_a_stopping_pod_has_time_for_the_pause_and_the_servers_grace_period(
+    tmp_path: Path,
+) -> None:
+    project = rendered(tmp_path)
+    deployment = of_kind(build(project / OVERLAY), "Deployment")
+    [api] = containers(deployment)
+    grace = re.search(r"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=(\d+)", dockerfile(project))
+    assert grace is not None
+
+    pause = api["lifecycle"]["preStop"]["sleep"]["seconds"]
+    allowed = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert allowed > pause + int(grace.group(1))
+
+
+def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job(
+    tmp_path: Path,
+) -> None:
+    manifests = build(rendered(tmp_path) / OVERLAY)
+    deployment, job = of_kind(manifests, "Deployment"), of_kind(manifests, "Job")
+    api_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    job_labels = job["spec"]["template"]["metadata"].get("labels", {})
+
+    service = of_kind(manifests, "Service")["spec"]["selector"]
+    budget = of_kind(manifests, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"]
+    for selector in (service, budget, deployment["spec"]["selector"]["matchLabels"]):
+        assert selector.items() <= api_labels.items()
+        assert not selector.items() <= job_labels.items()
+    target = of_kind(manifests, "HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
+    assert of_kind(manifests, "Service")["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_every_setting_the_config_map_gives_is_one_the_service_reads(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+    config_map = of_kind(build(project / OVERLAY), "ConfigMap")
+    config = (project / "src/my_service/core/config.py").read_text()
+    settings = {name.upper() for name in SETTING.findall(config.split("class Settings", 1)[1])}
+
+    assert set(config_map["data"]) <= settings | {"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"}
+
+
+def test_kubernetes_is_asked_only_where_replicas_share_a_database(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", database="sqlite")
+
+    assert not (project / "deploy").exists()
+    assert "deploy" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
