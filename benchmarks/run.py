@@ -167,10 +167,11 @@ def repeat(runs: int, measure: Callable[[], float]) -> list[float]:
     return [measure() for _ in range(runs)]
 
 
-def render_command(template: Path, destination: Path, profile: str) -> list[str]:
+def render_command(template: Path, destination: Path, profile: str, *answers: str) -> list[str]:
+    data = [argument for answer in answers for argument in ("--data", answer)]
     return [
         sys.executable, "-m", "copier", "copy", "--quiet", "--trust", "--defaults",
-        "--skip-tasks", "--data", f"profile={profile}", str(template), str(destination),
+        "--skip-tasks", "--data", f"profile={profile}", *data, str(template), str(destination),
     ]  # fmt: skip
 
 
@@ -666,6 +667,14 @@ def measure_profile(
     extras = ["--extra", "postgresql"] if profile in SQL_PROFILES else []
     timed(["uv", "sync", "--compile-bytecode", *extras], project, env)
     imports = measure_imports(project, env, runs, entry_module(profile))
+    telemetry_imports = None
+    if profile in SQL_PROFILES:
+        print(f"[{profile}] imports with telemetry: opentelemetry", flush=True)
+        traced = workdir / f"{profile}-opentelemetry"
+        answer = "telemetry=opentelemetry"
+        timed(render_command(template, traced, profile, answer), workdir, root_env)
+        timed(["uv", "sync", "--compile-bytecode", *extras], traced, env)
+        telemetry_imports = measure_imports(traced, env, runs, entry_module(profile))
 
     print(f"[{profile}] generated test suite", flush=True)
     suite = Figure(
@@ -699,6 +708,7 @@ def measure_profile(
         "render": Figure(render_times, "s", budget=1.0),
         "counts": counts,
         "imports": imports,
+        "telemetry_imports": telemetry_imports,
         "suite": suite,
         "green": green,
         "load_setup": load_setup,
@@ -758,6 +768,7 @@ def report(
             f"| lines of Python rendered | {counts['python_lines']} | | |",
             row(f"`import {module}`, importtime total", imports["importtime"], "<= 0.40 s"),
             row(f"`import {module}`, process wall time", imports["wall"], "<= 0.40 s"),
+            *telemetry_row(module, figures["telemetry_imports"]),
             row("floor: `python -c pass`, wall", imports["bare_python"], ""),
             row("floor: one-route FastAPI app, wall", imports["floor_fastapi"], ""),
             row(
@@ -777,6 +788,14 @@ def report(
         lines += [f"- `{name}`: {seconds_:.3f} s" for name, seconds_ in imports["slowest"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def telemetry_row(module: str, imports: object) -> list[str]:
+    """The import with `telemetry: opentelemetry` (off by default), for what turning it on costs."""
+    if not isinstance(imports, dict):
+        return []
+    label = f"`import {module}` with `telemetry: opentelemetry`, process wall time"
+    return [row(label, imports["wall"], "")]
 
 
 def load_report(

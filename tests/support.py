@@ -49,9 +49,17 @@ def single_option_variants(profile: str) -> list[Variant]:
             Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
             Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
             Variant(f"{profile}-no-docker", {**base, "docker": False}),
+            Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
+            # Everything a production deployment turns on, together.
             Variant(
-                f"{profile}-kubernetes",
-                {**base, "database": "postgresql", "auth": "jwt", "deploy": "kubernetes"},
+                f"{profile}-production",
+                {
+                    **base,
+                    "database": "postgresql",
+                    "auth": "jwt",
+                    "deploy": "kubernetes",
+                    "telemetry": "opentelemetry",
+                },
             ),
         ]
     else:

@@ -108,6 +108,7 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=layered", "database=dynamodb"], "database", "choose sqlite or postgresql"),
     (["profile=ddd", "tracer=true"], "tracer", "leave it out"),
     (["deploy=kubernetes"], "deploy", "needs docker and database=postgresql"),
+    (["profile=serverless", "telemetry=opentelemetry"], "telemetry", "leave it out"),
     (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
 ]
