@@ -6,9 +6,7 @@ the project: the Dockerfile it builds, the settings the service reads, the endpo
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from deployment import (
+    exposed_port,
+    grace_seconds,
+    image_commands,
+    probe_paths,
+    unread_by_the_service,
+)
 from support import SQL_PROFILES, render
 
 STACKS = [
@@ -23,10 +28,7 @@ STACKS = [
     for profile in SQL_PROFILES
     for database, auth in (("postgresql", "jwt"), ("sqlite", "none"))
 ]
-# The one variable the service reads that is uvicorn's, not a setting of its own.
-SERVER_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
-SETTING = re.compile(r"^    (\w+): ", re.MULTILINE)
 
 
 def rendered(tmp_path: Path, profile: str, database: str, auth: str) -> Path:
@@ -36,20 +38,6 @@ def rendered(tmp_path: Path, profile: str, database: str, auth: str) -> Path:
 def compose(project: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((project / "compose.yaml").read_text())
     return loaded
-
-
-def dockerfile_command(project: Path) -> str:
-    """The shell command the Dockerfile's CMD runs."""
-    text = (project / "Dockerfile").read_text()
-    cmd = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
-    assert cmd is not None
-    return json.loads(cmd.group(1))[2]
-
-
-def settings_read_by(project: Path) -> set[str]:
-    config = (project / "src" / "my_service" / "core" / "config.py").read_text()
-    body = config.split("class Settings(BaseSettings):", 1)[1]
-    return {name.upper() for name in SETTING.findall(body)} | SERVER_VARIABLES
 
 
 @pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
@@ -91,16 +79,16 @@ def test_the_app_runs_the_images_migration_then_its_server_on_its_port(
 ) -> None:
     project = rendered(tmp_path, profile, database, auth)
     services = compose(project)["services"]
-    migration, server = dockerfile_command(project).split(" && exec ")
-    exposed = re.search(r"^EXPOSE (\d+)$", (project / "Dockerfile").read_text(), re.MULTILINE)
-    assert exposed is not None
+    migration, server = image_commands(project)
 
-    assert services["migrate"]["command"] == shlex.split(migration)
-    assert services["app"]["command"] == shlex.split(server)
+    assert services["migrate"]["command"] == migration
+    assert services["app"]["command"] == server
     assert services["app"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
-    assert [port.rsplit(":", 1)[1] for port in services["app"]["ports"]] == [exposed.group(1)]
+    assert [port.rsplit(":", 1)[1] for port in services["app"]["ports"]] == [
+        str(exposed_port(project))
+    ]
 
 
 @pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
@@ -109,12 +97,9 @@ def test_every_variable_it_gives_the_service_is_one_the_service_reads(
 ) -> None:
     project = rendered(tmp_path, profile, database, auth)
     services = compose(project)["services"]
-    readable = settings_read_by(project)
 
     for name in ("migrate", "app"):
-        # OpenTelemetry reads its own variables, OTEL_*.
-        given = {key for key in services[name].get("environment", {}) if key[:5] != "OTEL_"}
-        assert given <= readable, name
+        assert unread_by_the_service(set(services[name].get("environment", {})), project) == set()
     if auth == "jwt":
         assert services["app"]["environment"]["RATE_LIMIT_STORAGE_URL"].startswith("redis://redis:")
 
@@ -146,15 +131,8 @@ def test_health_checks_probe_the_apps_own_endpoints_and_stops_allow_its_grace_pe
 ) -> None:
     project = rendered(tmp_path, profile, database, auth)
     app = compose(project)["services"]["app"]
-    routes = re.findall(
-        r'@router\.get\("([^"]+)"', (project / "src/my_service/api/health.py").read_text()
-    )
-    grace = re.search(
-        r"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=(\d+)", (project / "Dockerfile").read_text()
-    )
-    assert grace is not None
 
     probed = re.findall(r"http://127\.0\.0\.1:8000(/\w+)", " ".join(app["healthcheck"]["test"]))
     assert probed
-    assert set(probed) <= set(routes)
-    assert int(app["stop_grace_period"].removesuffix("s")) > int(grace.group(1))
+    assert set(probed) <= probe_paths(project)
+    assert int(app["stop_grace_period"].removesuffix("s")) > grace_seconds(project)

@@ -54,6 +54,7 @@ def test_questionnaire_in_a_terminal_reasks_a_bad_answer_and_renders(tmp_path: P
     answer("Lowest Python version", ENTER)
     answer("Continuous integration", DOWN + ENTER)  # gitlab
     answer("non-root Dockerfile", ENTER)
+    answer("Telemetry: OpenTelemetry", ENTER)  # none
     answer("License of the generated project", DOWN + ENTER)  # Apache-2.0
     child.expect(pexpect.EOF, timeout=120)
     child.close()

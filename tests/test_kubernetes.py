@@ -7,22 +7,26 @@ kustomization fields the template uses, and refuses any other.
 
 from __future__ import annotations
 
-import json
-import re
-import shlex
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
+from deployment import (
+    dockerfile_line,
+    exposed_port,
+    grace_seconds,
+    image_commands,
+    probe_paths,
+    unread_by_the_service,
+)
 from support import SQL_PROFILES, render
 
 OVERLAY = Path("deploy/kubernetes/overlays/production")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 # The kustomization fields `build` knows how to apply.
 KUSTOMIZE_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "images"}
-SETTING = re.compile(r"^    (\w+): ", re.MULTILINE)
 
 Manifest = dict[str, Any]
 
@@ -85,18 +89,6 @@ def of_kind(manifests: list[Manifest], kind: str) -> Manifest:
     return manifest
 
 
-def dockerfile(project: Path) -> str:
-    return (project / "Dockerfile").read_text()
-
-
-def image_command(project: Path) -> tuple[list[str], list[str]]:
-    """The Dockerfile CMD's two steps: the migration, then the server."""
-    cmd = re.search(r"^CMD (\[.*\])$", dockerfile(project), re.MULTILINE)
-    assert cmd is not None
-    migration, server = json.loads(cmd.group(1))[2].split(" && exec ")
-    return shlex.split(migration), shlex.split(server)
-
-
 @pytest.mark.parametrize("profile", SQL_PROFILES)
 def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str) -> None:
     manifests = build(rendered(tmp_path, profile) / OVERLAY)
@@ -134,21 +126,18 @@ def test_the_secret_is_referenced_and_never_written(tmp_path: Path) -> None:
 def test_the_pods_run_the_images_commands_on_its_port_as_its_user(tmp_path: Path) -> None:
     project = rendered(tmp_path)
     manifests = build(project / OVERLAY)
-    migration, server = image_command(project)
-    exposed = re.search(r"^EXPOSE (\d+)$", dockerfile(project), re.MULTILINE)
-    user = re.search(r"^USER (\d+)$", dockerfile(project), re.MULTILINE)
-    assert exposed is not None
-    assert user is not None
+    migration, server = image_commands(project)
+    user = int(dockerfile_line(project, r"^USER (\d+)$"))
 
     deployment, job = of_kind(manifests, "Deployment"), of_kind(manifests, "Job")
     [api], [migrate] = containers(deployment), containers(job)
     assert api["command"] == server
     assert migrate["command"] == migration
-    assert [port["containerPort"] for port in api["ports"]] == [int(exposed.group(1))]
+    assert [port["containerPort"] for port in api["ports"]] == [exposed_port(project)]
     for manifest, container in ((deployment, api), (job, migrate)):
         pod = manifest["spec"]["template"]["spec"]["securityContext"]
         assert pod["runAsNonRoot"] is True
-        assert pod["runAsUser"] == int(user.group(1))
+        assert pod["runAsUser"] == user
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
         assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
@@ -159,14 +148,11 @@ def test_the_pods_run_the_images_commands_on_its_port_as_its_user(tmp_path: Path
 def test_the_probes_ask_the_apps_own_endpoints(tmp_path: Path) -> None:
     project = rendered(tmp_path)
     [api] = containers(of_kind(build(project / OVERLAY), "Deployment"))
-    routes = re.findall(
-        r'@router\.get\("([^"]+)"', (project / "src/my_service/api/health.py").read_text()
-    )
 
     assert api["livenessProbe"]["httpGet"]["path"] == "/health"
     assert api["startupProbe"]["httpGet"]["path"] == "/health"
     assert api["readinessProbe"]["httpGet"]["path"] == "/ready"
-    assert {"/health", "/ready"} <= set(routes)
+    assert {"/health", "/ready"} <= probe_paths(project)
     port_names = {port["name"] for port in api["ports"]}
     for probe in ("livenessProbe", "startupProbe", "readinessProbe"):
         assert api[probe]["httpGet"]["port"] in port_names
@@ -178,12 +164,10 @@ def test_a_stopping_pod_has_time_for_the_pause_and_the_servers_grace_period(
     project = rendered(tmp_path)
     deployment = of_kind(build(project / OVERLAY), "Deployment")
     [api] = containers(deployment)
-    grace = re.search(r"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=(\d+)", dockerfile(project))
-    assert grace is not None
 
     pause = api["lifecycle"]["preStop"]["sleep"]["seconds"]
     allowed = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    assert allowed > pause + int(grace.group(1))
+    assert allowed > pause + grace_seconds(project)
 
 
 def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job(
@@ -207,12 +191,8 @@ def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job(
 def test_every_setting_the_config_map_gives_is_one_the_service_reads(tmp_path: Path) -> None:
     project = rendered(tmp_path)
     config_map = of_kind(build(project / OVERLAY), "ConfigMap")
-    config = (project / "src/my_service/core/config.py").read_text()
-    settings = {name.upper() for name in SETTING.findall(config.split("class Settings", 1)[1])}
 
-    # The server reads two; OpenTelemetry reads its own, OTEL_*.
-    given = {name for name in config_map["data"] if not name.startswith("OTEL_")}
-    assert given <= settings | {"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"}
+    assert unread_by_the_service(set(config_map["data"]), project) == set()
 
 
 def test_kubernetes_is_asked_only_where_replicas_share_a_database(tmp_path: Path) -> None:
