@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,10 +133,21 @@ def python_for(version: str) -> str | None:
     return None
 
 
+# Where a generated project's own pytest keeps its temporary directories: apart from this suite's.
+# Sharing /tmp/pytest-of-<user>, a nested run would clean up directories a parallel worker still
+# uses, and fail on the warning.
+NESTED_PYTEST_TEMPROOT = tempfile.mkdtemp(prefix="archetype-nested-pytest-")
+atexit.register(shutil.rmtree, NESTED_PYTEST_TEMPROOT, ignore_errors=True)
+
+
 def project_env(project_python: str | None = None, **extra: str) -> dict[str, str]:
     """The environment a developer's shell would give the generated project."""
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env |= {"UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
+    env |= {
+        "UV_NO_PROGRESS": "1",
+        "NO_COLOR": "1",
+        "PYTEST_DEBUG_TEMPROOT": NESTED_PYTEST_TEMPROOT,
+    }
     if project_python:
         env["UV_PYTHON"] = project_python
     return env | extra
