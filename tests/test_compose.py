@@ -24,15 +24,19 @@ from deployment import (
 from support import SQL_PROFILES, render
 
 STACKS = [
-    pytest.param(profile, database, auth, id=f"{profile}-{database}-{auth}")
+    pytest.param((profile, database, auth), id=f"{profile}-{database}-{auth}")
     for profile in SQL_PROFILES
     for database, auth in (("postgresql", "jwt"), ("sqlite", "none"))
 ]
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
 
 
-def rendered(tmp_path: Path, profile: str, database: str, auth: str) -> Path:
-    return render(tmp_path / "project", profile=profile, database=database, auth=auth)
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, str]:
+    """A project rendered with one of STACKS, with its database and auth answers."""
+    profile, database, auth = request.param
+    project = render(tmp_path / "project", profile=profile, database=database, auth=auth)
+    return project, database, auth
 
 
 def compose(project: Path) -> dict[str, Any]:
@@ -40,11 +44,8 @@ def compose(project: Path) -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
-def test_the_compose_file_matches_the_compose_specification(
-    tmp_path: Path, profile: str, database: str, auth: str
-) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+def test_the_compose_file_matches_the_compose_specification(stack: tuple[Path, str, str]) -> None:
+    project = stack[0]
     check = Path(sys.executable).with_name("check-jsonschema")
 
     result = subprocess.run(
@@ -55,11 +56,8 @@ def test_the_compose_file_matches_the_compose_specification(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
-def test_every_service_and_volume_the_file_names_is_declared(
-    tmp_path: Path, profile: str, database: str, auth: str
-) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+def test_every_service_and_volume_the_file_names_is_declared(stack: tuple[Path, str, str]) -> None:
+    project, database, auth = stack
     stack = compose(project)
     services = stack["services"]
 
@@ -73,11 +71,10 @@ def test_every_service_and_volume_the_file_names_is_declared(
     assert ("redis" in services) is (auth == "jwt")
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
 def test_the_app_runs_the_images_migration_then_its_server_on_its_port(
-    tmp_path: Path, profile: str, database: str, auth: str
+    stack: tuple[Path, str, str],
 ) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+    project = stack[0]
     services = compose(project)["services"]
     migration, server = image_commands(project)
 
@@ -91,11 +88,10 @@ def test_the_app_runs_the_images_migration_then_its_server_on_its_port(
     ]
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
 def test_every_variable_it_gives_the_service_is_one_the_service_reads(
-    tmp_path: Path, profile: str, database: str, auth: str
+    stack: tuple[Path, str, str],
 ) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+    project, _, auth = stack
     services = compose(project)["services"]
 
     for name in ("migrate", "app"):
@@ -104,11 +100,10 @@ def test_every_variable_it_gives_the_service_is_one_the_service_reads(
         assert services["app"]["environment"]["RATE_LIMIT_STORAGE_URL"].startswith("redis://redis:")
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
 def test_no_secret_is_written_in_it_and_each_it_requires_is_in_the_env_example(
-    tmp_path: Path, profile: str, database: str, auth: str
+    stack: tuple[Path, str, str],
 ) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+    project = stack[0]
     text = (project / "compose.yaml").read_text()
     env_example = (project / ".env.example").read_text()
     required = {m["name"] for m in INTERPOLATION.finditer(text) if m["rule"] == ":?"}
@@ -125,11 +120,10 @@ def test_no_secret_is_written_in_it_and_each_it_requires_is_in_the_env_example(
     assert all(re.search(rf"^#? ?{name}=", env_example, re.MULTILINE) for name in required)
 
 
-@pytest.mark.parametrize(("profile", "database", "auth"), STACKS)
 def test_health_checks_probe_the_apps_own_endpoints_and_stops_allow_its_grace_period(
-    tmp_path: Path, profile: str, database: str, auth: str
+    stack: tuple[Path, str, str],
 ) -> None:
-    project = rendered(tmp_path, profile, database, auth)
+    project = stack[0]
     app = compose(project)["services"]["app"]
 
     probed = re.findall(r"http://127\.0\.0\.1:8000(/\w+)", " ".join(app["healthcheck"]["test"]))
