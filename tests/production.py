@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,10 +49,17 @@ def free_port() -> int:
         return port
 
 
-def installed_service(profile: str, destination: Path, template: Path = REPO) -> Path:
-    """The profile rendered with PostgreSQL and JWT, and `uv sync`ed."""
+def installed_service(
+    profile: str, destination: Path, template: Path = REPO, **answers: str
+) -> Path:
+    """The profile rendered with PostgreSQL and JWT (and any other `answers`), and `uv sync`ed."""
     project = render(
-        destination, template=template, profile=profile, database="postgresql", auth="jwt"
+        destination,
+        template=template,
+        profile=profile,
+        database="postgresql",
+        auth="jwt",
+        **answers,
     )
     synced = run(["uv", "sync"], project, project_env(python_for("3.11")))
     assert synced.returncode == 0, describe(synced)
@@ -390,12 +397,33 @@ class FaultRun:
         return {key: str(item["id"]) for key, item in self.tally.created.items()}
 
 
-def through_restart_and_crash(profile: str, project: Path, cluster: Cluster, log: Path) -> FaultRun:
+def assert_answered_through(outage: FaultRun, log: Path) -> None:
+    """What an outage must leave behind: every request answered, none refused but with a 503 a
+    client can retry, every create that got a 201 stored once, and no other create stored."""
+    tally = outage.tally
+    assert tally.unanswered == [], log.read_text()[-6000:]
+    assert {status for status in tally.statuses if status >= 300} <= {503}, tally.statuses
+    assert tally.bad_refusals == []
+    assert tally.abandoned == {}
+    assert outage.stored == outage.answered, "every 201 is stored, and nothing else is"
+    assert outage.rows == len(outage.stored), "no create is stored twice"
+
+
+def through_restart_and_crash(
+    profile: str,
+    project: Path,
+    cluster: Cluster,
+    log: Path,
+    then: Callable[[Service], None] | None = None,
+    **settings: str,
+) -> FaultRun:
     """Half of CLIENTS create and read through `pg_ctlcluster restart`, then `kill -9` of the
-    postmaster and a start; each retries a failed create with its key until it is created."""
+    postmaster and a start; each retries a failed create with its key until it is created.
+    `then` runs once the clients have finished, while the service still runs."""
     tally = Tally()
     back: list[float] = []
-    with served(project, cluster.url, log, DATABASE_POOL_TIMEOUT_SECONDS="2") as service:
+    settings = {"DATABASE_POOL_TIMEOUT_SECONDS": "2"} | settings
+    with served(project, cluster.url, log, **settings) as service:
         token = bearer_token(service)
 
         def faults() -> None:
@@ -415,6 +443,8 @@ def through_restart_and_crash(profile: str, project: Path, cluster: Cluster, log
             await clients
 
         asyncio.run(scenario())
+        if then is not None:
+            then(service)
         rows = database_rows(cluster.url, f"SELECT id, name FROM {ITEMS_TABLE[profile]}")  # noqa: S608
         products: set[str] = set()
         if profile == "ddd":
