@@ -1,12 +1,15 @@
 """The Kubernetes manifests (`deploy: kubernetes`): valid against the Kubernetes schemas once
 assembled as kustomize assembles them, and true of the image and the app they run.
 
-No cluster or kustomize binary runs here: `build` assembles the overlay in Python, for exactly the
-kustomization fields the template uses, and refuses any other.
+No cluster runs here. `build` assembles the overlay in Python, for exactly the kustomization fields
+the template uses, and refuses any other; where kubectl is installed, its own kustomize is checked
+to assemble the same manifests.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ OVERLAY = Path("deploy/kubernetes/overlays/production")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 # The kustomization fields `build` knows how to apply.
 KUSTOMIZE_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "images"}
+KUBECTL = shutil.which("kubectl")
 
 Manifest = dict[str, Any]
 
@@ -100,6 +104,25 @@ def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str
         "PodDisruptionBudget",
     }  # fmt: skip
     assert {manifest["metadata"]["namespace"] for manifest in manifests} == {"my-service"}
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its kustomize) is not installed")
+@pytest.mark.parametrize("profile", SQL_PROFILES)
+def test_kustomize_itself_assembles_what_build_does(tmp_path: Path, profile: str) -> None:
+    overlay = rendered(tmp_path, profile) / OVERLAY
+    assert KUBECTL is not None
+
+    kustomized = subprocess.run(
+        [KUBECTL, "kustomize", str(overlay)], capture_output=True, text=True, timeout=120
+    )
+
+    assert kustomized.returncode == 0, kustomized.stderr
+    by_kustomize = [doc for doc in yaml.safe_load_all(kustomized.stdout) if doc]
+    assert sorted(by_kustomize, key=identity) == sorted(build(overlay), key=identity)
+
+
+def identity(manifest: Manifest) -> tuple[str, str]:
+    return manifest["kind"], manifest["metadata"]["name"]
 
 
 def test_every_manifest_file_is_in_the_kustomization(tmp_path: Path) -> None:
