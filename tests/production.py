@@ -414,12 +414,12 @@ def through_restart_and_crash(
     project: Path,
     cluster: Cluster,
     log: Path,
-    then: Callable[[Service], None] | None = None,
+    then: Callable[[Service, Tally], None] | None = None,
     **settings: str,
 ) -> FaultRun:
     """Half of CLIENTS create and read through `pg_ctlcluster restart`, then `kill -9` of the
     postmaster and a start; each retries a failed create with its key until it is created.
-    `then` runs once the clients have finished, while the service still runs."""
+    `then` runs once the clients have finished, while the service still runs, with what they saw."""
     tally = Tally()
     back: list[float] = []
     settings = {"DATABASE_POOL_TIMEOUT_SECONDS": "2"} | settings
@@ -444,7 +444,7 @@ def through_restart_and_crash(
 
         asyncio.run(scenario())
         if then is not None:
-            then(service)
+            then(service, tally)
         rows = database_rows(cluster.url, f"SELECT id, name FROM {ITEMS_TABLE[profile]}")  # noqa: S608
         products: set[str] = set()
         if profile == "ddd":

@@ -28,6 +28,7 @@ from production import (
     API,
     CLIENTS,
     Service,
+    Tally,
     assert_answered_through,
     bearer_token,
     installed_service,
@@ -103,14 +104,21 @@ def exporting_to(otlp: Collector) -> dict[str, str]:
     }
 
 
-def access_log(log_text: str) -> list[dict[str, object]]:
-    """The service's access log lines for the API (not the probes)."""
-    entries = [json.loads(line) for line in log_text.splitlines() if line.startswith("{")]
-    return [
-        entry
-        for entry in entries
-        if entry.get("message") == "request" and str(entry.get("path", "")).startswith(API)
-    ]
+def access_log(log: Path, at_least: int = 0, seconds: float = 60) -> list[dict[str, object]]:
+    """The service's access log lines for the API (not the probes), once there are `at_least`: a
+    worker writes a request's line after it has sent the response."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lines = log.read_text().splitlines()
+        entries = [json.loads(line) for line in lines if line.startswith("{")]
+        requests = [
+            entry
+            for entry in entries
+            if entry.get("message") == "request" and str(entry.get("path", "")).startswith(API)
+        ]
+        if len(requests) >= at_least or time.monotonic() > deadline:
+            return requests
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -130,14 +138,15 @@ def test_under_load_every_request_leaves_its_worker_as_a_trace_its_log_line_name
         with served(project, postgres_database, log, **settings) as service:
             token = bearer_token(service)
             tally = asyncio.run(load(service, token, clients=CLIENTS // 2, rounds=3, seconds=60))
-            requests = access_log(log.read_text())
+            # Each client's requests, and the registration and login before them.
+            requests = access_log(log, at_least=tally.requests + 2)
             ids = [str(entry["request_id"]).encode() for entry in requests]
             traces = [bytes.fromhex(str(entry["trace_id"])) for entry in requests]
             missing = otlp.wait_for(TRACES, SERVICE_NAME.encode(), b"db.query.text", *ids, *traces)
             missing_metrics = otlp.wait_for(METRICS, REQUEST_DURATION)
 
     assert not [status for status in tally.statuses if status >= 500], tally.statuses
-    assert len(requests) >= tally.requests, "every API request is in the access log"
+    assert len(requests) >= tally.requests + 2, "every API request is in the access log"
     assert missing == [], f"{len(missing)} of {2 * len(requests) + 2} never reached the collector"
     assert missing_metrics == []
 
@@ -148,8 +157,10 @@ def test_through_a_database_restart_and_crash_every_request_is_still_traced(
     log = tmp_path / "service.log"
     missing: list[bytes] = []
 
-    def every_request_traced(_: Service) -> None:
-        ids = [str(entry["request_id"]).encode() for entry in access_log(log.read_text())]
+    def every_request_traced(_: Service, clients_saw: Tally) -> None:
+        # The clients' requests, and the registration and login before them.
+        logged = access_log(log, at_least=clients_saw.requests + 2)
+        ids = [str(entry["request_id"]).encode() for entry in logged]
         missing.extend(otlp.wait_for(TRACES, *ids))
 
     with collector() as otlp, own_cluster() as cluster:
