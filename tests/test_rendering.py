@@ -173,7 +173,7 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path, profile:
     for module in JWT_MODULES[profile]:
         assert (package / module).is_file(), module
     if profile in SQL_PROFILES:
-        assert (project / "migrations" / "versions" / "0002_create_users.py").is_file()
+        assert (project / "migrations" / "versions" / "template_0002_create_users.py").is_file()
     else:
         assert "UsersTable:" in (project / "template.yaml").read_text()
 
