@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -19,9 +20,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("ARCHETYPE_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A database created for one test and dropped after it, as an asyncpg URL."""
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A database created on the server and dropped when the block ends, as an asyncpg URL."""
     name = f"archetype_{uuid.uuid4().hex[:16]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
@@ -39,6 +40,13 @@ def postgres_database() -> Iterator[str]:
             yield f"postgresql+asyncpg://{user}@{host}:{port}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A database created for one test and dropped after it, as an asyncpg URL."""
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
