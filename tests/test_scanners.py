@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import PROFILE_TRAITS, PROFILES, REPO, describe, render, run
+from support import PROFILE_TRAITS, PROFILES, REPO, describe, render, run, sh_block_after
 from test_kubernetes import OVERLAY, build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scanners")]
@@ -188,6 +188,30 @@ def test_checkov_fails_a_broken_sam_template(projects: dict[str, Path], tmp_path
     assert any(re.match(r"skipped CKV_AWS_149 on .* without reason", p) for p in problems)
 
 
+@pytest.mark.parametrize("broken", [False, True], ids=["as-generated", "broken"])
+def test_the_readme_scanner_commands_pass_as_written_and_fail_on_a_broken_copy(
+    projects: dict[str, Path], tmp_path: Path, broken: bool
+) -> None:
+    """On the variant whose commands need nothing but uv (no kubectl to build the overlay)."""
+    [profile] = [name for name in PROFILES if PROFILE_TRAITS[name]["on_lambda"]]
+    project = shutil.copytree(projects[profile], tmp_path / "project")
+    commands = sh_block_after((project / "README.md").read_text(), "### Security scanners")
+    assert "kubectl" not in commands
+    if broken:
+        template = project / "template.yaml"
+        template.write_text(
+            template.read_text().replace(
+                "PointInTimeRecoveryEnabled: true", "PointInTimeRecoveryEnabled: false"
+            )
+        )
+
+    result = run(["bash", "-e", "-c", commands], project, timeout=900)
+
+    assert (result.returncode != 0) is broken, describe(result)
+    if broken:
+        assert "CKV_AWS_28" in result.stdout
+
+
 # -- zizmor --------------------------------------------------------------------------------------
 
 
@@ -250,6 +274,23 @@ def test_zizmor_fails_a_dependabot_configuration_without_a_cooldown(
     dependabot.write_text(re.sub(r"\n +cooldown:\n +default-days: \d+", "", dependabot.read_text()))
 
     assert any(finding.startswith("dependabot-cooldown in ") for finding in zizmor(project))
+
+
+USES = re.compile(r"^\s*-?\s*uses: (?P<action>\S+)@(?P<ref>\S+)(?P<comment>.*)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_action_is_pinned_to_a_commit_with_its_release_tag_beside_it(
+    projects: dict[str, Path], profile: str
+) -> None:
+    """What Dependabot moves, and what a reader checks the commit against."""
+    workflows = sorted((projects[profile] / ".github" / "workflows").glob("*.yml"))
+    pins = [match for path in workflows for match in USES.finditer(path.read_text())]
+
+    assert pins
+    for pin in pins:
+        assert re.fullmatch(r"[0-9a-f]{40}", pin["ref"]), pin[0]
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", pin["comment"]), pin[0]
 
 
 def test_dependabot_moves_every_pin_the_project_has(projects: dict[str, Path]) -> None:
