@@ -79,6 +79,8 @@ def _label(manifest: Manifest, pairs: dict[str, str], *, selectors: bool) -> Non
         spec["template"].setdefault("metadata", {}).setdefault("labels", {}).update(pairs)
     if manifest["kind"] == "Service":
         spec.setdefault("selector", {}).update(pairs)
+    elif "matchLabels" in spec.get("podSelector", {}):  # a NetworkPolicy's
+        spec["podSelector"]["matchLabels"].update(pairs)
     elif "matchLabels" in spec.get("selector", {}):
         spec["selector"]["matchLabels"].update(pairs)
 
@@ -101,7 +103,7 @@ def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
     assert {manifest["kind"] for manifest in manifests} == {
         "ConfigMap", "Job", "Deployment", "Service", "HorizontalPodAutoscaler",
-        "PodDisruptionBudget",
+        "PodDisruptionBudget", "NetworkPolicy",
     }  # fmt: skip
     assert {manifest["metadata"]["namespace"] for manifest in manifests} == {"my-service"}
 

@@ -287,6 +287,7 @@ def test_dockerfile_passes_hadolint(tmp_path: Path, database: str) -> None:
     ("ci", "path", "schema"),
     [
         ("github", ".github/workflows/ci.yml", "vendor.github-workflows"),
+        ("github", ".github/dependabot.yml", "vendor.dependabot"),
         ("gitlab", ".gitlab-ci.yml", "vendor.gitlab-ci"),
     ],
 )
