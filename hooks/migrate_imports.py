@@ -58,6 +58,16 @@ class Package:
             return None
         return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
+    def anchor(self, node: ast.ImportFrom, path: Path) -> list[str] | None:
+        """The package a relative import starts from, as dotted parts under the package."""
+        here = self.module_of(path)
+        if here is None:
+            return None
+        parts = here.split(".") if here else []
+        if path.name != "__init__.py":
+            parts = parts[:-1]
+        return parts[: len(parts) - (node.level - 1)]
+
     def resolve(self, node: ast.ImportFrom, path: Path) -> str | None:
         """What a `from ... import` names, under the package; None outside it."""
         if node.level == 0:
@@ -67,14 +77,10 @@ class Package:
             if module.startswith(f"{self.name}."):
                 return module.removeprefix(f"{self.name}.")
             return None
-        here = self.module_of(path)
-        if here is None:
+        anchor = self.anchor(node, path)
+        if anchor is None:
             return None
-        parts = here.split(".") if here else []
-        if path.name != "__init__.py":
-            parts = parts[:-1]
-        parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-        return ".".join([*parts, *([node.module] if node.module else [])])
+        return ".".join([*anchor, *([node.module] if node.module else [])])
 
 
 def new_home(package: Package, module: str) -> str | None:
@@ -94,14 +100,10 @@ def new_home(package: Package, module: str) -> str | None:
 
 def spelled(package: Package, node: ast.ImportFrom, path: Path, target: str) -> str:
     """The module part of a `from` import naming `target`, written as the import was."""
-    if node.level == 0:
+    anchor = package.anchor(node, path) if node.level else None
+    if anchor is None:
         return f"{package.name}.{target}"
-    here = package.module_of(path) or ""
-    base = here.split(".") if here else []
-    if path.name != "__init__.py":
-        base = base[:-1]
-    base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
-    prefix = ".".join(base)
+    prefix = ".".join(anchor)
     if not prefix:
         return "." * node.level + target
     if target.startswith(prefix + "."):
@@ -131,7 +133,6 @@ def migrate(project: Path, package_name: str) -> tuple[list[str], list[str]]:
                 where = f"{path.relative_to(project)}:{node.lineno}"
                 target = new_home(package, module)
                 if target is None:
-                    # `from pkg.a import b` may name a module b of a package a that moved too.
                     unresolved.append(f"{where} imports {package.name}.{module}, which is gone")
                     continue
                 edits.append((node, spelled(package, node, path, target)))
