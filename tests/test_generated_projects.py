@@ -393,6 +393,53 @@ def test_a_wrong_way_import_breaks_a_contract(
     assert any(contract in row for row in broken), result.stdout
 
 
+# A second revision in the project's own style: the same id as the first (a duplicate), or a new
+# id on the same revision as the template's newest (a fork).
+TEAM_REVISION = """\"\"\"A team's revision.\"\"\"
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "check"),
+    [("duplicate", "declared_once"), ("fork", "one_head")],
+)
+def test_the_migration_check_fails_on_a_duplicated_revision_id_and_on_a_fork(
+    tmp_path: Path, case: str, check: str
+) -> None:
+    project = render(tmp_path / "project", profile="model-first")
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+    versions = project / "migrations" / "versions"
+    checks = ["uv", "run", "pytest", "-p", "no:cacheprovider", "--no-cov", "-k", check]
+    test = "tests/integration/test_migrations.py"
+    assert run([*checks, test], project, env).returncode == 0
+    (versions / "0001_team.py").write_text(
+        TEAM_REVISION.format(revision="0001", down="template_0003")
+    )
+    other = "0001" if case == "duplicate" else "0002"
+    (versions / "0002_team.py").write_text(
+        TEAM_REVISION.format(revision=other, down="template_0003")
+    )
+
+    result = run([*checks, test], project, env)
+
+    assert result.returncode != 0
+    assert "0002_team.py" in result.stdout
+
+
 def test_model_first_takes_a_services_layer_the_way_its_standards_say(tmp_path: Path) -> None:
     project = render(tmp_path / "project", profile="model-first")
     env = project_env(python_for("3.11"))
