@@ -15,11 +15,12 @@ import shlex
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,46 @@ class Cluster:
             assert time.monotonic() < deadline, started.stderr
             time.sleep(0.2)
 
+    def processes(self) -> list[int]:
+        """The postmaster's process id, then its children's: every process of the server."""
+        pid_file = self.data_directory / "postmaster.pid"
+        if not pid_file.exists():
+            return []
+        postmaster = int(pid_file.read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with suppress(OSError):
+                # The parent's id is the second field after the parenthesised command name.
+                fields = stat.read_text().rpartition(")")[2].split()
+                if int(fields[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) for the block, as a network partition or
+        a stuck machine looks to its clients: connections open, nothing answered. Continued
+        (SIGCONT) when the block ends, however it ends. The postmaster stops first, so that it
+        starts no process that would escape the stop."""
+        stopped: list[int] = []
+        try:
+            for pid in self.processes():
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            yield
+        finally:
+            for pid in reversed(stopped):
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+    def thaw(self) -> None:
+        """Continue every process of the server, stopped or not: a stopped server cannot be
+        dropped."""
+        for pid in self.processes():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
 
 @contextmanager
 def own_cluster() -> Iterator[Cluster]:
@@ -224,6 +265,7 @@ def own_cluster() -> Iterator[Cluster]:
         cluster.wait_until_accepting()
         yield cluster
     finally:
+        cluster.thaw()
         subprocess.run(
             ["pg_dropcluster", "--stop", version, name], capture_output=True, check=False
         )
@@ -246,6 +288,8 @@ class Tally:
     abandoned: dict[str, int] = field(default_factory=dict)
     # Requests answered 2xx, with when (monotonic).
     successes: list[float] = field(default_factory=list)
+    # Every answer: how long it took (seconds), and to what.
+    waits: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -271,11 +315,14 @@ class LoadClient:
         await self._http.aclose()
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        started = time.monotonic()
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             self._tally.unanswered.append(f"{method} {path}: {error!r}")
             return None
+        took = time.monotonic() - started
+        self._tally.waits.append((took, f"{method} {path}: {response.status_code}"))
         self._tally.statuses[response.status_code] += 1
         if response.is_success:
             self._tally.successes.append(time.monotonic())
@@ -456,6 +503,61 @@ def through_restart_and_crash(
                 time.sleep(0.2)
     stored = {name: str(item_id) for item_id, name in rows}
     return FaultRun(tally, back, stored, len(rows), products)
+
+
+# --- The freeze: a database that does not answer, under load -----------------------------------
+
+
+@dataclass
+class FreezeRun:
+    outage: FaultRun
+    # /ready asked while the database was stopped, from start to answer: (seconds, status).
+    probes: list[tuple[float, int]]
+
+
+def through_a_freeze(
+    profile: str, project: Path, cluster: Cluster, log: Path, *, seconds: float, **settings: str
+) -> FreezeRun:
+    """Half of CLIENTS create and read while every process of the database is stopped for
+    `seconds` (SIGSTOP, then SIGCONT), each retrying a failed create with its key; meanwhile a
+    probe asks /ready twice a second."""
+    tally = Tally()
+    back: list[float] = []
+    probes: list[tuple[float, int]] = []
+    frozen = threading.Event()
+    with served(project, cluster.url, log, **settings) as service:
+        token = bearer_token(service)
+
+        def fault() -> None:
+            time.sleep(1.5)
+            with cluster.frozen():
+                frozen.set()
+                time.sleep(seconds)
+                frozen.clear()
+            back.append(time.monotonic())
+            time.sleep(3)
+
+        async def probe(stop: asyncio.Event) -> None:
+            async with httpx.AsyncClient(base_url=service.base_url, timeout=300) as client:
+                while not stop.is_set():
+                    began_frozen, started = frozen.is_set(), time.monotonic()
+                    response = await client.get("/ready")
+                    if began_frozen and frozen.is_set():
+                        probes.append((time.monotonic() - started, response.status_code))
+                    await asyncio.sleep(0.5)
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            clients = asyncio.create_task(load_until(service, token, CLIENTS // 2, stop, tally))
+            prober = asyncio.create_task(probe(stop))
+            await asyncio.to_thread(fault)
+            stop.set()
+            await asyncio.gather(clients, prober)
+
+        asyncio.run(scenario())
+        rows = database_rows(cluster.url, f"SELECT id, name FROM {ITEMS_TABLE[profile]}")  # noqa: S608
+    stored = {name: str(item_id) for item_id, name in rows}
+    return FreezeRun(FaultRun(tally, back, stored, len(rows), set()), probes)
 
 
 # --- Login attempts, as a password guesser makes them -------------------------------------------

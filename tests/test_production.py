@@ -34,6 +34,7 @@ from production import (
     own_cluster,
     served,
     sync_url,
+    through_a_freeze,
     through_restart_and_crash,
 )
 from support import SQL_PROFILES, describe, project_env, python_for, render, run
@@ -96,6 +97,51 @@ def test_through_a_database_restart_and_crash_every_create_lands_exactly_once(
     assert all(seconds < RECOVERY_PROMISE_SECONDS for seconds in outage.recovery_seconds())
     if profile == "ddd":
         assert outage.products == set(outage.stored.values()), "every catalog item reaches ordering"
+
+
+# Short bounds, so that a freeze longer than all of them takes seconds.
+BOUNDS = {
+    "DATABASE_POOL_TIMEOUT_SECONDS": "2",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
+    "DATABASE_TRANSACTION_TIMEOUT_SECONDS": "4",
+    "DATABASE_READY_TIMEOUT_SECONDS": "1",
+}
+# The generated README's bound on a request whose database does not answer: the wait for a
+# pooled connection, then connecting or a statement given up by the client (a second after the
+# server's own timeout), for each unit of database work the request does.
+REQUEST_BOUND_SECONDS = float(BOUNDS["DATABASE_POOL_TIMEOUT_SECONDS"]) + max(
+    float(BOUNDS["DATABASE_CONNECT_TIMEOUT_SECONDS"]),
+    float(BOUNDS["DATABASE_STATEMENT_TIMEOUT_SECONDS"]) + 1,
+)
+READY_BOUND_SECONDS = float(BOUNDS["DATABASE_READY_TIMEOUT_SECONDS"])
+# What a busy runner may add to a bound: generous, yet far below the minutes an unbounded wait is.
+MARGIN_SECONDS = 5
+FREEZE_SECONDS = 2 * REQUEST_BOUND_SECONDS
+
+
+@pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
+def test_while_the_database_does_not_answer_every_request_gets_a_503_within_its_bound(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    project = installed(profile, tmp_path_factory)
+    log = tmp_path / "service.log"
+
+    with own_cluster() as cluster:
+        freeze = through_a_freeze(profile, project, cluster, log, seconds=FREEZE_SECONDS, **BOUNDS)
+
+    tally = freeze.outage.tally
+    slowest = max(tally.waits, default=(0.0, ""))
+    print(f"{profile}: {tally.requests} requests, statuses {sorted(tally.statuses.items())}")
+    print(f"{profile}: slowest {slowest}, /ready while stopped {freeze.probes}")
+    print(f"{profile}: back at work after {freeze.outage.recovery_seconds()} s")
+    assert_answered_through(freeze.outage, log)
+    assert tally.statuses[503] > 0, "the stop was long enough to be seen"
+    assert slowest[0] < REQUEST_BOUND_SECONDS + MARGIN_SECONDS, slowest
+    assert freeze.probes, "/ready was asked while the database was stopped"
+    assert all(status == 503 for _, status in freeze.probes), freeze.probes
+    assert all(took < READY_BOUND_SECONDS + MARGIN_SECONDS for took, _ in freeze.probes)
+    assert all(seconds < RECOVERY_PROMISE_SECONDS for seconds in freeze.outage.recovery_seconds())
 
 
 @pytest.mark.postgres

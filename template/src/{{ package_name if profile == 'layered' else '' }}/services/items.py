@@ -19,10 +19,13 @@ class ItemService:
         self._keys = keys
         self._transaction = transaction
 
-    async def create(self, data: ItemCreate, idempotency_key: str | None = None) -> ItemRead:
-        """A new item; asked again with the same key, the item the first request created."""
+    async def create(
+        self, data: ItemCreate, idempotency_key: str | None = None, *, caller: str | None = None
+    ) -> ItemRead:
+        """A new item; asked again with the same key (by the same `caller`, if one is named), the
+        item the first request created."""
         item = await run_once(
-            keyed_request(CREATE_ITEM, idempotency_key, data.model_dump_json()),
+            keyed_request(CREATE_ITEM, idempotency_key, data.model_dump_json(), caller),
             self._keys,
             lambda: self._add(data),
             dump=ItemRead.model_dump_json,
