@@ -108,9 +108,19 @@ def served(project: Path, database_url: str, log: Path, **settings: str) -> Iter
     venv = project / ".venv"
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "VIRTUAL_ENV": str(venv)}
     env |= {"DATABASE_URL": database_url, "JWT_SECRET": secrets.token_urlsafe(48)}
+    with running(["sh", "-c", shell], project, env, port, log) as service:
+        yield service
+
+
+@contextmanager
+def running(
+    command: list[str], project: Path, env: dict[str, str], port: int, log: Path
+) -> Iterator[Service]:
+    """A server the project runs on `port`, answering before the block; killed with its children
+    after it (output in `log`)."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            ["sh", "-c", shell],
+            command,
             cwd=project,
             env=env,
             stdout=output,

@@ -17,10 +17,8 @@ team's work still routed, every check green, and no more conflicts than the case
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +30,7 @@ import psycopg
 import pytest
 import yaml
 from conftest import new_postgres_database
-from production import API, CREDENTIALS, Service, free_port, sync_url, wait_until_answering
+from production import API, CREDENTIALS, Service, free_port, running, sync_url
 from scripted_engineer import Names, follow
 from support import (
     PROFILE_TRAITS,
@@ -51,6 +49,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 CONFLICT = re.compile(r"<<<<<<< before updating\n.*?=======\n(.*?)>>>>>>> after updating\n", re.S)
 NEXT = "Next, in this order:"
 TAGS = Names(plural="tags", singular="tag")
+# What the API was sent, by resource and the id it answered with.
+Rows = dict[str, dict[str, dict[str, str]]]
 
 
 def git(repo: Path, *args: str) -> str:
@@ -302,22 +302,9 @@ def serving(project: Path, env: dict[str, str], log: Path) -> Iterator[Service]:
     migrated = run(["uv", "run", "alembic", "upgrade", "heads"], project, env)
     assert migrated.returncode == 0, describe(migrated)
     port = free_port()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            ["uv", "run", "uvicorn", "my_service.main:app", "--port", str(port)],
-            cwd=project,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        service = Service(f"http://127.0.0.1:{port}", process, log)
-        try:
-            wait_until_answering(service)
-            yield service
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
+    command = ["uv", "run", "uvicorn", "my_service.main:app", "--port", str(port)]
+    with running(command, project, env, port, log) as service:
+        yield service
 
 
 @contextmanager
@@ -331,9 +318,9 @@ def client_for(service: Service, *, register: bool) -> Iterator[httpx.Client]:
         yield client
 
 
-def store_rows(client: httpx.Client, resources: list[str]) -> dict[str, dict[str, dict[str, str]]]:
+def store_rows(client: httpx.Client, resources: list[str]) -> Rows:
     """Three rows in each resource, made through the API: their ids and what was sent."""
-    stored: dict[str, dict[str, dict[str, str]]] = {}
+    stored: Rows = {}
     for resource in resources:
         stored[resource] = {}
         for n in range(3):
@@ -344,9 +331,7 @@ def store_rows(client: httpx.Client, resources: list[str]) -> dict[str, dict[str
     return stored
 
 
-def assert_rows_read_back(
-    client: httpx.Client, stored: dict[str, dict[str, dict[str, str]]]
-) -> None:
+def assert_rows_read_back(client: httpx.Client, stored: Rows) -> None:
     for resource, rows in stored.items():
         for row_id, body in rows.items():
             read = client.get(f"/{resource}/{row_id}")
@@ -469,9 +454,16 @@ def the_month(case: Case) -> None:
     committed(case.project, "The team's month")
 
 
-def assert_green_and_whole(
-    case: Case, stored: dict[str, dict[str, dict[str, str]]], log: Path
-) -> None:
+def rows_stored_before_the_update(case: Case, resources: list[str], log: Path) -> Rows:
+    """The service served once before the update: a user registers and stores rows."""
+    with (
+        serving(case.project, case.env, log) as service,
+        client_for(service, register=True) as client,
+    ):
+        return store_rows(client, resources)
+
+
+def assert_green_and_whole(case: Case, stored: Rows, log: Path) -> None:
     assert not (case.project / ".copier-update-in-progress").exists()
     assert mapped_tables(case.project, case.profile, case.env) <= tables_in(case.service_database)
     with (
@@ -491,11 +483,7 @@ def test_a_service_in_its_current_shape_updates_with_its_resource_rows_and_check
     assert [describe(result) for result in ran if result.returncode != 0] == []
     numbered_in_the_projects_style(case.project)
     the_month(case)
-    with (
-        serving(case.project, case.env, tmp_path / "before.log") as service,
-        client_for(service, register=True) as client,
-    ):
-        stored = store_rows(client, ["items", "tags"])
+    stored = rows_stored_before_the_update(case, ["items", "tags"], tmp_path / "before.log")
 
     output = update(case.project, case.env)
     conflicts = conflicted(case.project)
@@ -522,11 +510,7 @@ def test_a_team_migration_numbered_like_the_templates_survives_the_update(
         TAGS_MIGRATION.format(revision="0003", down="0002")
     )
     the_month(case)
-    with (
-        serving(case.project, case.env, tmp_path / "before.log") as service,
-        client_for(service, register=True) as client,
-    ):
-        stored = store_rows(client, ["items"])
+    stored = rows_stored_before_the_update(case, ["items"], tmp_path / "before.log")
     with psycopg.connect(sync_url(case.service_database), autocommit=True) as connection:
         connection.execute("INSERT INTO tags (label) VALUES ('red'), ('green')")
 
@@ -640,11 +624,7 @@ def test_the_next_update_carries_a_new_template_revision_and_a_moved_module(
         TAGS_MIGRATION.format(revision="0004", down="template_0003")
     )
     the_month(case)
-    with (
-        serving(case.project, case.env, tmp_path / "before.log") as service,
-        client_for(service, register=True) as client,
-    ):
-        stored = store_rows(client, ["items"])
+    stored = rows_stored_before_the_update(case, ["items"], tmp_path / "before.log")
     scratch = tmp_path / "next"
     git(history, "clone", "--quiet", str(history), str(scratch))
     template_commit_that_adds_a_revision_and_moves_a_module(scratch)
