@@ -53,8 +53,8 @@ def record_absolute_source(project: Path, template_clone: Path) -> None:
 
 
 def say_local_source(source: str) -> None:
-    say(f"CI runners cannot reach {source}: for the weekly update check, set `_src_path` in")
-    say(f"{ANSWERS_FILE} to the template repository's URL.")
+    say(f"CI runners cannot reach {source}: for the weekly update check, `_src_path` in")
+    say(f"{ANSWERS_FILE} must be the template repository's URL.")
 
 
 def init_git(project: Path) -> None:
