@@ -167,6 +167,19 @@ def run(
     )
 
 
+def git(repo: Path, *args: str) -> str:
+    """A git command in `repo`, as the team's user; what it printed. Fails the test if git does."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, describe(result)
+    return result.stdout
+
+
 def describe(result: subprocess.CompletedProcess[str]) -> str:
     command = " ".join(map(str, result.args))
     return (

@@ -27,6 +27,7 @@ from support import (
     REPO,
     copy_of_the_template,
     describe,
+    git,
     project_env,
     python_for,
     render,
@@ -83,17 +84,6 @@ def test_cents_are_formatted_with_two_decimals() -> None:
 ABANDON = "git reset --hard && git clean -fd"
 CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
 TEAM_NOTE = "- Deploys freeze on Fridays.\n"
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def copy_tracked_files(repo: Path) -> None:

@@ -38,6 +38,7 @@ from support import (
     SQL_PROFILES,
     copy_of_the_template,
     describe,
+    git,
     project_env,
     python_for,
     render,
@@ -51,18 +52,6 @@ NEXT = "Next, in this order:"
 TAGS = Names(plural="tags", singular="tag")
 # What the API was sent, by resource and the id it answered with.
 Rows = dict[str, dict[str, dict[str, str]]]
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, describe(result)
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -401,6 +390,17 @@ def follow_what_it_printed(project: Path, output: str, env: dict[str, str]) -> N
         assert result.returncode == 0, describe(result)
 
 
+def update_as_the_team(case: Case, ceiling: int) -> None:
+    """The README's update; its conflicts, within `ceiling` and only in files the team edited,
+    resolved as the team would; then exactly the commands it printed."""
+    output = update(case.project, case.env)
+    conflicts = conflicted(case.project)
+    assert set(conflicts) <= {edit.path for edit in case.edits}, output
+    assert len(conflicts) <= ceiling, output
+    resolve_as_the_team(case.project, conflicts, case.edits)
+    follow_what_it_printed(case.project, output, case.env)
+
+
 # --- The cases ------------------------------------------------------------------------------
 
 
@@ -485,12 +485,7 @@ def test_a_service_in_its_current_shape_updates_with_its_resource_rows_and_check
     the_month(case)
     stored = rows_stored_before_the_update(case, ["items", "tags"], tmp_path / "before.log")
 
-    output = update(case.project, case.env)
-    conflicts = conflicted(case.project)
-    assert set(conflicts) <= {edit.path for edit in case.edits}, output
-    assert len(conflicts) <= CURRENT_SHAPE_CONFLICT_CEILING, output
-    resolve_as_the_team(case.project, conflicts, case.edits)
-    follow_what_it_printed(case.project, output, case.env)
+    update_as_the_team(case, CURRENT_SHAPE_CONFLICT_CEILING)
 
     assert_green_and_whole(case, stored, tmp_path / "after.log")
 
@@ -514,12 +509,7 @@ def test_a_team_migration_numbered_like_the_templates_survives_the_update(
     with psycopg.connect(sync_url(case.service_database), autocommit=True) as connection:
         connection.execute("INSERT INTO tags (label) VALUES ('red'), ('green')")
 
-    output = update(case.project, case.env)
-    conflicts = conflicted(case.project)
-    assert set(conflicts) <= {edit.path for edit in case.edits}, output
-    assert len(conflicts) <= MIDWAY_CONFLICT_CEILING, output
-    resolve_as_the_team(case.project, conflicts, case.edits)
-    follow_what_it_printed(case.project, output, case.env)
+    update_as_the_team(case, MIDWAY_CONFLICT_CEILING)
 
     assert {"idempotency_keys", "tags"} <= tables_in(case.service_database)
     with psycopg.connect(sync_url(case.service_database)) as connection:
@@ -548,12 +538,7 @@ def test_a_serverless_service_in_its_current_shape_updates_with_its_table_and_ch
     assert [describe(result) for result in ran if result.returncode != 0] == []
     the_month(case)
 
-    output = update(case.project, case.env)
-    conflicts = conflicted(case.project)
-    assert set(conflicts) <= {edit.path for edit in case.edits}, output
-    assert len(conflicts) <= CURRENT_SHAPE_CONFLICT_CEILING, output
-    resolve_as_the_team(case.project, conflicts, case.edits)
-    follow_what_it_printed(case.project, output, case.env)
+    update_as_the_team(case, CURRENT_SHAPE_CONFLICT_CEILING)
 
     assert "TagsTable:" in (case.project / "template.yaml").read_text()
     assert (case.project / "src" / "my_service" / "api" / "tags.py").is_file()
@@ -633,10 +618,8 @@ def test_the_next_update_carries_a_new_template_revision_and_a_moved_module(
     answers.write_text(answers.read_text().replace(str(history), str(scratch)))
     committed(case.project, "The template's next home")
 
-    output = update(case.project, case.env)
-    follow_what_it_printed(case.project, output, case.env)
+    update_as_the_team(case, ceiling=0)
 
-    assert conflicted(case.project) == []
     assert (
         "repositories.idempotency_keys import"
         in (case.project / "src/my_service/audit.py").read_text()
