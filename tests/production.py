@@ -320,6 +320,8 @@ class LoadClient:
         self._tally = tally
         self._name = name
         self.updates = True
+        # Updates change the item's name rather than its description: ddd publishes renames.
+        self.renames = False
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -373,18 +375,26 @@ class LoadClient:
         await self.request("GET", f"{API}/items/{item['id']}")
         await self.request("GET", f"{API}/items", params={"limit": 50})
         if self.updates:
-            await self.request(
-                "PATCH", f"{API}/items/{item['id']}", json={"description": "changed"}
-            )
+            change = {"name": f"{item['name']} renamed"} if self.renames else {"description": "x"}
+            await self.request("PATCH", f"{API}/items/{item['id']}", json=change)
 
 
-async def load(service: Service, token: str, *, clients: int, rounds: int, seconds: float) -> Tally:
+async def load(
+    service: Service,
+    token: str,
+    *,
+    clients: int,
+    rounds: int,
+    seconds: float,
+    renames: bool = False,
+) -> Tally:
     """`clients` clients at once, each doing up to `rounds` rounds, for at most `seconds`."""
     tally = Tally()
     deadline = time.monotonic() + seconds
 
     async def one_client(index: int) -> None:
         client = LoadClient(service, token, tally, f"c{index}")
+        client.renames = renames
         try:
             for n in range(rounds):
                 if time.monotonic() > deadline:
