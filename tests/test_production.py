@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ import pytest
 from production import (
     API,
     CLIENTS,
+    FREEZE_BOUNDS,
     ITEMS_TABLE,
     assert_answered_through,
     bearer_token,
@@ -36,6 +36,7 @@ from production import (
     served,
     sync_url,
     through_a_freeze,
+    through_outbox_load,
     through_restart_and_crash,
 )
 from support import SQL_PROFILES, describe, project_env, python_for, render, run
@@ -96,54 +97,17 @@ def test_under_load_the_outbox_stays_below_its_bound_and_drains_within_seconds(
     profile: str, tmp_path_factory: pytest.TempPathFactory, postgres_database: str, tmp_path: Path
 ) -> None:
     project = installed(profile, tmp_path_factory)
-    patient = {"DATABASE_POOL_TIMEOUT_SECONDS": "120"}
-    backlog: list[int] = []
-    loaded = threading.Event()
 
-    def record_backlog() -> None:
-        with psycopg.connect(sync_url(postgres_database), autocommit=True) as connection:
-            while not loaded.is_set():
-                backlog.append(outbox_size(connection))
-                time.sleep(0.2)
+    run = through_outbox_load(project, postgres_database, tmp_path / "service.log")
 
-    with (
-        served(project, postgres_database, tmp_path / "service.log", **patient) as service,
-        ThreadPoolExecutor(max_workers=1) as recorder,
-    ):
-        token = bearer_token(service)
-        recording = recorder.submit(record_backlog)
-        try:
-            tally = asyncio.run(
-                load(service, token, clients=CLIENTS, rounds=10, seconds=120, renames=True)
-            )
-        finally:
-            loaded.set()
-            recording.result()
-        drained_after = seconds_until_empty(postgres_database, within=60)
-        log = service.log.read_text(errors="replace")
-
-    print(f"{profile}: {tally.requests} requests, outbox at most {max(backlog)} rows")
-    print(f"{profile}: outbox empty {drained_after:.1f} s after the load")
-    assert tally.requests >= CLIENTS * 4
-    assert not [status for status in tally.statuses if status >= 500], tally.statuses
-    assert max(backlog) <= BACKLOG_BOUND, backlog
-    assert drained_after <= DRAIN_SECONDS
-    assert "outbox failed" not in log, "a delivery failed"
-    assert "outbox delivery stopped" not in log, "the relay stopped"
-
-
-def outbox_size(connection: psycopg.Connection[tuple[int]]) -> int:
-    row = connection.execute("SELECT count(*) FROM outbox").fetchone()
-    return 0 if row is None else int(row[0])
-
-
-def seconds_until_empty(database_url: str, *, within: float) -> float:
-    """How long the outbox took to empty, polled for at most `within` seconds."""
-    started = time.monotonic()
-    with psycopg.connect(sync_url(database_url), autocommit=True) as connection:
-        while outbox_size(connection) and time.monotonic() - started < within:
-            time.sleep(0.1)
-    return time.monotonic() - started
+    print(f"{profile}: {run.tally.requests} requests, outbox at most {max(run.backlog)} rows")
+    print(f"{profile}: outbox empty {run.drained_after:.1f} s after the load")
+    assert run.tally.requests >= CLIENTS * 4
+    assert not [status for status in run.tally.statuses if status >= 500], run.tally.statuses
+    assert max(run.backlog) <= BACKLOG_BOUND, run.backlog
+    assert run.drained_after <= DRAIN_SECONDS
+    assert "outbox failed" not in run.log, "a delivery failed"
+    assert "outbox delivery stopped" not in run.log, "the relay stopped"
 
 
 @pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
@@ -164,14 +128,7 @@ def test_through_a_database_restart_and_crash_every_create_lands_exactly_once(
         assert outage.products == set(outage.stored.values()), "every catalog item reaches ordering"
 
 
-# Short bounds, so that a freeze longer than all of them takes seconds.
-BOUNDS = {
-    "DATABASE_POOL_TIMEOUT_SECONDS": "2",
-    "DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
-    "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
-    "DATABASE_TRANSACTION_TIMEOUT_SECONDS": "4",
-    "DATABASE_READY_TIMEOUT_SECONDS": "1",
-}
+BOUNDS = FREEZE_BOUNDS
 # The generated README's bound on a request whose database does not answer: the wait for a
 # pooled connection, then connecting or a statement given up by the client (a second after the
 # server's own timeout), for each unit of database work the request does.
