@@ -566,6 +566,15 @@ def template_commit_that_adds_a_revision_and_moves_a_module(history: Path) -> No
             "repositories.idempotency import", "repositories.idempotency_keys import"
         )
     )
+    # Every other file that names the module asks the registry where it is.
+    registry = history / "includes" / "profiles.yml"
+    registry.write_text(
+        registry.read_text().replace(
+            "idempotency_module: repositories.idempotency\n",
+            "idempotency_module: repositories.idempotency_keys\n",
+            1,
+        )
+    )
     hook = history / "hooks" / "migrate_imports.py"
     text = hook.read_text()
     hook.write_text(
