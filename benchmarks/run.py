@@ -71,9 +71,9 @@ TEST_SUITE_TIMES = [
     "| command | what it covers | wall time | measured |",
     "|---|---|---|---|",
     "| `uv run pytest -m quick` (28 tests) | each profile's defaults: a clean render, readable"
-    " files, `uv sync`, ruff, mypy, lint-imports and the project's own pytest | 6 min 24 s"
-    " (2 min 28 s of CPU) | 2026-12-06 12:48 UTC, commit `80dc7bc`, 2 cores, while two other"
-    " suites ran (load average 8-10) |",
+    " files, `uv sync`, ruff, mypy, lint-imports and the project's own pytest | 6 min 24 s,"
+    " then 5 min 15 s (`time`: user 2 min 28 s, 2 min 10 s) | 2026-12-06 12:48 and 13:08 UTC,"
+    " commit `80dc7bc`, 2 cores, while two other suites ran (load average 8-10) |",
     "| `uv run pytest` (1,141 tests) | everything (README, Developing the template) | not yet"
     " measured with the shared renders; 28-34 min in CI before them (issue #33) | |",
     "",
