@@ -59,6 +59,26 @@ PAGE_SIZE = 50
 # The profile `copier copy --defaults` gives: the one the file budget is about.
 DEFAULT_PROFILE = "layered"
 
+# The template's own test suite, timed by hand (`time uv run pytest ...`): this script does not run
+# the suite (the full one takes longer than every benchmark together), it writes these lines into
+# docs/benchmarks.md as they are. Measure again, and edit them, when the suite's time changes.
+TEST_SUITE_TIMES = [
+    "## The template's own tests",
+    "",
+    "Timed by hand with `time`, not by this script (it copies these lines from"
+    " `TEST_SUITE_TIMES` in benchmarks/run.py).",
+    "",
+    "| command | what it covers | wall time | measured |",
+    "|---|---|---|---|",
+    "| `uv run pytest -m quick` (28 tests) | each profile's defaults: a clean render, readable"
+    " files, `uv sync`, ruff, mypy, lint-imports and the project's own pytest | 6 min 24 s,"
+    " then 5 min 15 s (`time`: user 2 min 28 s, 2 min 10 s) | 2026-12-06 12:48 and 13:08 UTC,"
+    " commit `80dc7bc`, 2 cores, while two other suites ran (load average 8-10) |",
+    "| `uv run pytest` (1,141 tests) | everything (README, Developing the template) | not yet"
+    " measured with the shared renders; 28-34 min in CI before them (issue #33) | |",
+    "",
+]
+
 # Run by the generated project's interpreter: adds argv[1] items through the app's own API
 # (in process), so every profile's tables and identities are filled its own way.
 SEED_ITEMS = """
@@ -790,6 +810,7 @@ def report(
         f" {seconds} s with `wrk -t1 -c16`",
         "",
     ]
+    lines += TEST_SUITE_TIMES
     if loads:
         lines += goals_report(results, loads, targets, renders)
         lines += comparison_report(results, loads, targets, renders)

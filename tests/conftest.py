@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 import redis
+import support
 
 # The PostgreSQL server the generated postgresql variants are tested against.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -68,3 +69,14 @@ def redis_key_prefix() -> Iterator[str]:
             keys = list(client.scan_iter(match=f"{prefix}*"))
             if keys:
                 client.delete(*keys)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_renders(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`support.rendered` renders into the run's own temporary folder, the one all xdist workers
+    share (pytest removes it with the runs it keeps no longer)."""
+    base = tmp_path_factory.getbasetemp()
+    worker = hasattr(request.config, "workerinput")
+    support.SHARED_RENDERS = (base.parent if worker else base) / "shared-renders"

@@ -17,6 +17,7 @@ import pytest
 from ai_files import CHECKS, claude_settings, denied, determinism, run_all
 from scripted_engineer import SKILL, Names, follow
 from support import PROFILES, render
+from support import rendered as shared_render
 
 ALL_ASSISTANTS = ["claude", "agents", "copilot", "cursor"]
 AGENTS = [
@@ -38,16 +39,10 @@ SELECTIONS: dict[str, dict[str, Any]] = {
     "none": {"assistants": []},
 }
 
-_rendered: dict[tuple[str, str], Path] = {}
 
-
-def rendered(profile: str, selection: str, factory: pytest.TempPathFactory) -> Path:
-    """The profile rendered with that assistant selection, once per worker."""
-    key = (profile, selection)
-    if key not in _rendered:
-        destination = factory.mktemp(f"{profile}-{selection}") / "project"
-        _rendered[key] = render(destination, profile=profile, **SELECTIONS[selection])
-    return _rendered[key]
+def rendered(profile: str, selection: str) -> Path:
+    """The profile rendered with that assistant selection, once per session: read it, or copy it."""
+    return shared_render(profile=profile, **SELECTIONS[selection])
 
 
 def ai_files_of(project: Path) -> set[str]:
@@ -94,19 +89,15 @@ EXPECTED_FILES = {
 
 
 @pytest.mark.parametrize("selection", EXPECTED_FILES)
-def test_the_assistants_answer_decides_which_files_render(
-    selection: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    project = rendered("layered", selection, tmp_path_factory)
+def test_the_assistants_answer_decides_which_files_render(selection: str) -> None:
+    project = rendered("layered", selection)
 
     assert ai_files_of(project) == EXPECTED_FILES[selection]
 
 
 @pytest.mark.parametrize("selection", ["none", "claude"])
-def test_the_standards_render_whatever_the_assistants(
-    selection: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    project = rendered("layered", selection, tmp_path_factory)
+def test_the_standards_render_whatever_the_assistants(selection: str) -> None:
+    project = rendered("layered", selection)
 
     assert (project / "docs" / "STANDARDS.md").exists()
     assert (project / "tests" / "test_ai_files.py").exists()
@@ -124,10 +115,8 @@ def test_an_empty_github_folder_is_not_left_behind(
 
 @pytest.mark.parametrize("selection", SELECTIONS)
 @pytest.mark.parametrize("profile", PROFILES)
-def test_rendered_ai_files_pass_every_check(
-    profile: str, selection: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    project = rendered(profile, selection, tmp_path_factory)
+def test_rendered_ai_files_pass_every_check(profile: str, selection: str) -> None:
+    project = rendered(profile, selection)
 
     assert run_all(project) == {}
 
@@ -136,7 +125,7 @@ def test_rendered_ai_files_pass_every_check(
 def test_ai_files_render_identically_twice(
     profile: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    first = rendered(profile, "everything", tmp_path_factory)
+    first = rendered(profile, "everything")
     second = render(
         tmp_path_factory.mktemp(f"{profile}-again") / "project",
         profile=profile,
@@ -147,10 +136,8 @@ def test_ai_files_render_identically_twice(
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_each_agent_says_who_it_hands_work_to_and_what_it_reports(
-    profile: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    project = rendered(profile, "everything", tmp_path_factory)
+def test_each_agent_says_who_it_hands_work_to_and_what_it_reports(profile: str) -> None:
+    project = rendered(profile, "everything")
 
     for name in AGENTS:
         text = (project / ".claude" / "agents" / f"{name}.md").read_text()
@@ -161,11 +148,9 @@ def test_each_agent_says_who_it_hands_work_to_and_what_it_reports(
 
 
 @pytest.mark.parametrize("tdd", [True, False])
-def test_the_delegation_order_puts_tests_first_only_under_tdd(
-    tdd: bool, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_the_delegation_order_puts_tests_first_only_under_tdd(tdd: bool) -> None:
     selection = "everything" if tdd else "everything-no-tdd"
-    claude_md = (rendered("layered", selection, tmp_path_factory) / "CLAUDE.md").read_text()
+    claude_md = (rendered("layered", selection) / "CLAUDE.md").read_text()
 
     order_line = claude_md.split("in this order:")[1].split("Small fixes")[0]
     order = re.findall(r"`([a-z-]+)`", order_line)
@@ -263,10 +248,8 @@ def test_every_check_has_a_breakage() -> None:
 
 
 @pytest.mark.parametrize("check", BREAKAGES)
-def test_each_check_fails_on_a_broken_file(
-    check: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    source = rendered("ddd", "everything", tmp_path_factory)
+def test_each_check_fails_on_a_broken_file(check: str, tmp_path: Path) -> None:
+    source = rendered("ddd", "everything")
     project = tmp_path / "project"
     shutil.copytree(source, project)
     assert CHECKS[check](project) == []
@@ -276,10 +259,8 @@ def test_each_check_fails_on_a_broken_file(
     assert CHECKS[check](project) != []
 
 
-def test_determinism_fails_when_two_renders_differ(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    source = rendered("ddd", "everything", tmp_path_factory)
+def test_determinism_fails_when_two_renders_differ(tmp_path: Path) -> None:
+    source = rendered("ddd", "everything")
     project = tmp_path / "project"
     shutil.copytree(source, project)
 
@@ -289,10 +270,8 @@ def test_determinism_fails_when_two_renders_differ(
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_claude_code_is_denied_the_secrets_file_wherever_it_lies(
-    profile: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    settings = claude_settings(rendered(profile, "claude", tmp_path_factory))
+def test_claude_code_is_denied_the_secrets_file_wherever_it_lies(profile: str) -> None:
+    settings = claude_settings(rendered(profile, "claude"))
     assert settings is not None
     deny = settings["permissions"]["deny"]
 
@@ -304,21 +283,17 @@ def test_claude_code_is_denied_the_secrets_file_wherever_it_lies(
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_the_migration_skill_renders_where_there_are_migrations(
-    profile: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    project = rendered(profile, "claude", tmp_path_factory)
+def test_the_migration_skill_renders_where_there_are_migrations(profile: str) -> None:
+    project = rendered(profile, "claude")
 
     has_skill = (project / ".claude/skills/add-migration/SKILL.md").exists()
 
     assert has_skill is (project / "migrations").is_dir()
 
 
-def test_copilot_without_claude_gets_claudes_skills_less_what_only_claude_reads(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    claude = rendered("layered", "claude", tmp_path_factory) / ".claude" / "skills"
-    copilot = rendered("layered", "copilot", tmp_path_factory) / ".github" / "skills"
+def test_copilot_without_claude_gets_claudes_skills_less_what_only_claude_reads() -> None:
+    claude = rendered("layered", "claude") / ".claude" / "skills"
+    copilot = rendered("layered", "copilot") / ".github" / "skills"
     only_claude = re.compile(r"^(argument-hint|context|agent): .*\n", re.MULTILINE)
 
     assert sorted(path.relative_to(copilot) for path in copilot.rglob("SKILL.md")) == sorted(
@@ -340,14 +315,10 @@ def test_copilot_without_claude_gets_claudes_skills_less_what_only_claude_reads(
     ],
 )
 def test_a_skill_step_that_is_no_longer_true_stops_the_scripted_engineer(
-    profile: str,
-    true_text: str,
-    stale_text: str,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+    profile: str, true_text: str, stale_text: str, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
-    shutil.copytree(rendered(profile, "claude", tmp_path_factory), project)
+    shutil.copytree(rendered(profile, "claude"), project)
     _edit(project / SKILL, true_text, stale_text)
 
     with pytest.raises(AssertionError):

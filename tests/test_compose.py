@@ -21,7 +21,7 @@ from deployment import (
     probe_paths,
     unread_by_the_service,
 )
-from support import SQL_PROFILES, render
+from support import SQL_PROFILES, rendered
 
 STACKS = [
     pytest.param((profile, database, auth), id=f"{profile}-{database}-{auth}")
@@ -32,10 +32,11 @@ INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
 
 
 @pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, str]:
-    """A project rendered with one of STACKS, with its database and auth answers."""
+def stack(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
+    """A project rendered with one of STACKS (shared by the tests, which only read it), with its
+    database and auth answers."""
     profile, database, auth = request.param
-    project = render(tmp_path / "project", profile=profile, database=database, auth=auth)
+    project = rendered(profile=profile, database=database, auth=auth)
     return project, database, auth
 
 

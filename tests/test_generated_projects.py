@@ -25,9 +25,10 @@ from support import (
     CloudFormationLoader,
     Variant,
     describe,
+    fresh_copy,
     project_env,
     python_for,
-    render,
+    quick_if_default,
     run,
     single_option_variants,
 )
@@ -50,24 +51,33 @@ def env_for(variant: Variant, **extra: str) -> dict[str, str]:
 
 
 def installed_project(variant: Variant, factory: pytest.TempPathFactory) -> Path:
-    """The variant rendered and `uv sync`ed, once per worker."""
+    """The variant (a copy of its shared render) `uv sync`ed, once per worker."""
     if variant.id not in _installed:
-        project = render(factory.mktemp(variant.id) / "project", **variant.answers)
+        project = fresh_copy(factory.mktemp(variant.id) / "project", **variant.answers)
         sync = run(["uv", "sync"], project, env_for(variant))
         assert sync.returncode == 0, describe(sync)
         _installed[variant.id] = project
     return _installed[variant.id]
 
 
-def grouped(variants: list[Variant]) -> list[pytest.ParameterSet]:
+def grouped(variants: list[Variant], *, quick: bool = False) -> list[pytest.ParameterSet]:
+    """Each variant's tests on one worker, sharing its install; with `quick`, a profile's defaults
+    are also part of the quick check (`-m quick`)."""
     return [
-        pytest.param(variant, id=variant.id, marks=pytest.mark.xdist_group(variant.id))
+        pytest.param(
+            variant,
+            id=variant.id,
+            marks=[
+                pytest.mark.xdist_group(variant.id),
+                *(quick_if_default(variant) if quick else []),
+            ],
+        )
         for variant in variants
     ]
 
 
 @pytest.mark.parametrize("check", CHECKS)
-@pytest.mark.parametrize("variant", grouped(VARIANTS))
+@pytest.mark.parametrize("variant", grouped(VARIANTS, quick=True))
 def test_static_check_passes(
     variant: Variant, check: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -78,7 +88,7 @@ def test_static_check_passes(
     assert result.returncode == 0, describe(result)
 
 
-@pytest.mark.parametrize("variant", grouped(VARIANTS))
+@pytest.mark.parametrize("variant", grouped(VARIANTS, quick=True))
 def test_generated_test_suite_passes(
     variant: Variant, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> None:
@@ -337,7 +347,7 @@ RESOURCE_PROFILES = [
 def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
     profile: str, tmp_path: Path
 ) -> None:
-    project = render(tmp_path / "project", profile=profile, assistants=["claude"])
+    project = fresh_copy(tmp_path / "project", profile=profile, assistants=["claude"])
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
 
@@ -353,7 +363,7 @@ def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
 def test_sqlite_project_suite_also_passes_on_postgresql(
     profile: str, tmp_path: Path, postgres_database: str
 ) -> None:
-    project = render(tmp_path / "project", profile=profile, auth="jwt")
+    project = fresh_copy(tmp_path / "project", profile=profile, auth="jwt")
     env = project_env(python_for("3.11"), TEST_DATABASE_URL=postgres_database)
     sync = run(["uv", "sync", "--extra", "postgresql"], project, env)
     assert sync.returncode == 0, describe(sync)
@@ -378,7 +388,7 @@ WRONG_WAY_IMPORTS = {
 def test_a_wrong_way_import_breaks_a_contract(
     tmp_path: Path, profile: str, module: str, line: str, contract: str
 ) -> None:
-    project = render(tmp_path / "project", profile=profile)
+    project = fresh_copy(tmp_path / "project", profile=profile)
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
     assert run(["uv", "run", "lint-imports"], project, env).returncode == 0
@@ -419,7 +429,7 @@ def downgrade() -> None:
 def test_the_migration_check_fails_on_a_duplicated_revision_id_and_on_a_fork(
     tmp_path: Path, case: str, check: str
 ) -> None:
-    project = render(tmp_path / "project", profile="model-first")
+    project = fresh_copy(tmp_path / "project", profile="model-first")
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
     versions = project / "migrations" / "versions"
@@ -441,7 +451,7 @@ def test_the_migration_check_fails_on_a_duplicated_revision_id_and_on_a_fork(
 
 
 def test_model_first_takes_a_services_layer_the_way_its_standards_say(tmp_path: Path) -> None:
-    project = render(tmp_path / "project", profile="model-first")
+    project = fresh_copy(tmp_path / "project", profile="model-first")
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
     package = project / "src" / "my_service"
@@ -465,7 +475,7 @@ def test_model_first_takes_a_services_layer_the_way_its_standards_say(tmp_path: 
 
 
 def test_ordering_leaves_the_ddd_app_the_way_its_standards_say(tmp_path: Path) -> None:
-    project = render(tmp_path / "project", profile="ddd")
+    project = fresh_copy(tmp_path / "project", profile="ddd")
     env = project_env(python_for("3.11"))
     package = project / "src" / "my_service"
     standards = (project / "docs" / "STANDARDS.md").read_text()
@@ -502,7 +512,7 @@ def test_ordering_leaves_the_ddd_app_the_way_its_standards_say(tmp_path: Path) -
 
 
 def test_serverless_runs_locally_against_moto_the_way_its_readme_says(tmp_path: Path) -> None:
-    project = render(tmp_path / "project", profile="serverless")
+    project = fresh_copy(tmp_path / "project", profile="serverless")
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
     readme = (project / "README.md").read_text()
@@ -546,7 +556,7 @@ print(response["statusCode"], response["body"])
 
 
 def test_serverless_bundle_from_its_makefile_serves_an_event_on_its_own(tmp_path: Path) -> None:
-    project = render(tmp_path / "project", profile="serverless")
+    project = fresh_copy(tmp_path / "project", profile="serverless")
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
     bundle = tmp_path / "bundle"
@@ -584,7 +594,7 @@ def test_serverless_bundle_from_its_makefile_serves_an_event_on_its_own(tmp_path
 def test_serverless_jwt_bundle_builds_for_the_cpu_template_yaml_declares(
     tmp_path: Path, python_version: str
 ) -> None:
-    project = render(
+    project = fresh_copy(
         tmp_path / "project", profile="serverless", auth="jwt", python_version=python_version
     )
     env = project_env(python_for(python_version))

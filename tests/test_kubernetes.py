@@ -24,7 +24,7 @@ from deployment import (
     probe_paths,
     unread_by_the_service,
 )
-from support import SQL_PROFILES, render
+from support import SQL_PROFILES, rendered
 
 OVERLAY = Path("deploy/kubernetes/overlays/production")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -35,9 +35,9 @@ KUBECTL = shutil.which("kubectl")
 Manifest = dict[str, Any]
 
 
-def rendered(tmp_path: Path, profile: str = "model-first", **answers: Any) -> Path:
-    return render(
-        tmp_path / "project",
+def kubernetes_project(profile: str = "model-first", **answers: Any) -> Path:
+    """The profile rendered for Kubernetes: shared by the tests, which only read it."""
+    return rendered(
         profile=profile,
         database="postgresql",
         auth="jwt",
@@ -96,8 +96,8 @@ def of_kind(manifests: list[Manifest], kind: str) -> Manifest:
 
 
 @pytest.mark.parametrize("profile", SQL_PROFILES)
-def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str) -> None:
-    manifests = build(rendered(tmp_path, profile) / OVERLAY)
+def test_the_production_overlay_is_valid_kubernetes(profile: str) -> None:
+    manifests = build(kubernetes_project(profile) / OVERLAY)
 
     for manifest in manifests:
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
@@ -110,8 +110,8 @@ def test_the_production_overlay_is_valid_kubernetes(tmp_path: Path, profile: str
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its kustomize) is not installed")
 @pytest.mark.parametrize("profile", SQL_PROFILES)
-def test_kustomize_itself_assembles_what_build_does(tmp_path: Path, profile: str) -> None:
-    overlay = rendered(tmp_path, profile) / OVERLAY
+def test_kustomize_itself_assembles_what_build_does(profile: str) -> None:
+    overlay = kubernetes_project(profile) / OVERLAY
     assert KUBECTL is not None
 
     kustomized = subprocess.run(
@@ -127,8 +127,8 @@ def identity(manifest: Manifest) -> tuple[str, str]:
     return manifest["kind"], manifest["metadata"]["name"]
 
 
-def test_every_manifest_file_is_in_the_kustomization(tmp_path: Path) -> None:
-    base = rendered(tmp_path) / OVERLAY / "../../base"
+def test_every_manifest_file_is_in_the_kustomization() -> None:
+    base = kubernetes_project() / OVERLAY / "../../base"
     listed = yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
 
     assert sorted(listed) == sorted(
@@ -136,8 +136,8 @@ def test_every_manifest_file_is_in_the_kustomization(tmp_path: Path) -> None:
     )
 
 
-def test_the_secret_is_referenced_and_never_written(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_the_secret_is_referenced_and_never_written() -> None:
+    project = kubernetes_project()
     manifests = build(project / OVERLAY)
     readme = (project / "README.md").read_text()
 
@@ -148,8 +148,8 @@ def test_the_secret_is_referenced_and_never_written(tmp_path: Path) -> None:
     assert "kubectl create secret generic my-service" in readme
 
 
-def test_the_pods_run_the_images_commands_on_its_port_as_its_user(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_the_pods_run_the_images_commands_on_its_port_as_its_user() -> None:
+    project = kubernetes_project()
     manifests = build(project / OVERLAY)
     migration, server = image_commands(project)
     user = int(dockerfile_line(project, r"^USER (\d+)$"))
@@ -170,8 +170,8 @@ def test_the_pods_run_the_images_commands_on_its_port_as_its_user(tmp_path: Path
         assert container["image"] == "my-service:0.1.0"
 
 
-def test_the_probes_ask_the_apps_own_endpoints(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_the_probes_ask_the_apps_own_endpoints() -> None:
+    project = kubernetes_project()
     [api] = containers(of_kind(build(project / OVERLAY), "Deployment"))
 
     assert api["livenessProbe"]["httpGet"]["path"] == "/health"
@@ -183,10 +183,8 @@ def test_the_probes_ask_the_apps_own_endpoints(tmp_path: Path) -> None:
         assert api[probe]["httpGet"]["port"] in port_names
 
 
-def test_a_stopping_pod_has_time_for_the_pause_and_the_servers_grace_period(
-    tmp_path: Path,
-) -> None:
-    project = rendered(tmp_path)
+def test_a_stopping_pod_has_time_for_the_pause_and_the_servers_grace_period() -> None:
+    project = kubernetes_project()
     deployment = of_kind(build(project / OVERLAY), "Deployment")
     [api] = containers(deployment)
 
@@ -195,10 +193,8 @@ def test_a_stopping_pod_has_time_for_the_pause_and_the_servers_grace_period(
     assert allowed > pause + grace_seconds(project)
 
 
-def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job(
-    tmp_path: Path,
-) -> None:
-    manifests = build(rendered(tmp_path) / OVERLAY)
+def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job() -> None:
+    manifests = build(kubernetes_project() / OVERLAY)
     deployment, job = of_kind(manifests, "Deployment"), of_kind(manifests, "Job")
     api_labels = deployment["spec"]["template"]["metadata"]["labels"]
     job_labels = job["spec"]["template"]["metadata"].get("labels", {})
@@ -213,15 +209,15 @@ def test_the_service_autoscaler_and_budget_select_the_api_pods_and_not_the_job(
     assert of_kind(manifests, "Service")["spec"]["ports"][0]["targetPort"] == "http"
 
 
-def test_every_setting_the_config_map_gives_is_one_the_service_reads(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_every_setting_the_config_map_gives_is_one_the_service_reads() -> None:
+    project = kubernetes_project()
     config_map = of_kind(build(project / OVERLAY), "ConfigMap")
 
     assert unread_by_the_service(set(config_map["data"]), project) == set()
 
 
-def test_kubernetes_is_asked_only_where_replicas_share_a_database(tmp_path: Path) -> None:
-    project = render(tmp_path / "project", database="sqlite")
+def test_kubernetes_is_asked_only_where_replicas_share_a_database() -> None:
+    project = rendered(database="sqlite")
 
     assert not (project / "deploy").exists()
     assert "deploy" not in yaml.safe_load((project / ".copier-answers.yml").read_text())

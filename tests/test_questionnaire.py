@@ -14,7 +14,7 @@ import yaml
 from copier import _main as copier_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import REPO, render
+from support import REPO, render, rendered
 
 RESERVED = set(yaml.safe_load((REPO / "includes" / "reserved-module-names.yml").read_text()))
 
@@ -143,8 +143,8 @@ def test_a_combination_that_makes_no_sense_is_refused(
     assert not destination.exists()
 
 
-def test_serverless_is_not_asked_about_a_database_or_docker(tmp_path: Path) -> None:
-    project = render(tmp_path / "p", profile="serverless")
+def test_serverless_is_not_asked_about_a_database_or_docker() -> None:
+    project = rendered(profile="serverless")
 
     answers = answers_of(project)
     assert "database" not in answers

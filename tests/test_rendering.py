@@ -19,24 +19,26 @@ from support import (
     Variant,
     project_files,
     python_for,
+    quick_if_default,
     render,
+    rendered,
     single_option_variants,
     snapshot,
     unreadable_files,
 )
 
-VARIANTS = [variant for profile in PROFILES for variant in single_option_variants(profile)]
+VARIANTS = [
+    pytest.param(variant, id=variant.id, marks=quick_if_default(variant))
+    for profile in PROFILES
+    for variant in single_option_variants(profile)
+]
 # `{{resolve:...}}` is CloudFormation's own syntax for a dynamic reference, not Jinja.
 UNRENDERED = re.compile(r"\{\{(?!resolve:)|\{%|\{#|\.jinja\b")
 
 
-def rendered(tmp_path: Path, **answers: Any) -> Path:
-    return render(tmp_path / "project", **answers)
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
-def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> None:
-    project = rendered(tmp_path, **variant.answers)
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_output_has_no_template_leftovers(variant: Variant) -> None:
+    project = rendered(**variant.answers)
 
     leftovers = [
         str(path.relative_to(project))
@@ -56,24 +58,22 @@ def test_output_has_no_template_leftovers(tmp_path: Path, variant: Variant) -> N
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_rendering_twice_gives_byte_identical_trees(tmp_path: Path, profile: str) -> None:
-    first = render(tmp_path / "first", profile=profile, auth="jwt")
+    first = rendered(profile=profile, auth="jwt")
     second = render(tmp_path / "second", profile=profile, auth="jwt")
 
     assert snapshot(first) == snapshot(second)
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
-def test_every_data_file_parses_and_every_python_file_compiles(
-    tmp_path: Path, variant: Variant
-) -> None:
-    project = rendered(tmp_path, **variant.answers)
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_data_file_parses_and_every_python_file_compiles(variant: Variant) -> None:
+    project = rendered(**variant.answers)
     python = python_for(variant.answers.get("python_version", "3.11")) or sys.executable
 
     assert unreadable_files(project, python) == []
 
 
-def test_answers_file_records_every_answer_for_copier_update(tmp_path: Path) -> None:
-    project = rendered(tmp_path, auth="jwt", database="postgresql")
+def test_answers_file_records_every_answer_for_copier_update() -> None:
+    project = rendered(auth="jwt", database="postgresql")
 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
 
@@ -87,8 +87,8 @@ def test_answers_file_records_every_answer_for_copier_update(tmp_path: Path) -> 
     assert "reserved_module_names" not in answers
 
 
-def test_docker_false_renders_no_docker_files(tmp_path: Path) -> None:
-    project = rendered(tmp_path, docker=False)
+def test_docker_false_renders_no_docker_files() -> None:
+    project = rendered(docker=False)
 
     assert not (project / "Dockerfile").exists()
     assert not (project / ".dockerignore").exists()
@@ -103,8 +103,8 @@ CI_FILES = {".github/workflows/ci.yml", ".gitlab-ci.yml"}
     ("ci", "expected"),
     [("github", {".github/workflows/ci.yml"}), ("gitlab", {".gitlab-ci.yml"}), ("none", set())],
 )
-def test_ci_answer_decides_the_ci_file(tmp_path: Path, ci: str, expected: set[str]) -> None:
-    project = rendered(tmp_path, ci=ci)
+def test_ci_answer_decides_the_ci_file(ci: str, expected: set[str]) -> None:
+    project = rendered(ci=ci)
 
     assert {path for path in CI_FILES if (project / path).exists()} == expected
     assert (project / ".github").exists() is (ci == "github")
@@ -117,18 +117,16 @@ JWT_MODULES = {name: traits["jwt_modules"] for name, traits in PROFILE_TRAITS.it
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_a_profile_has_its_own_modules_and_none_of_another_profiles(
-    tmp_path: Path, profile: str
-) -> None:
-    project = rendered(tmp_path, profile=profile)
+def test_a_profile_has_its_own_modules_and_none_of_another_profiles(profile: str) -> None:
+    project = rendered(profile=profile)
 
     for owner, paths in CHARACTERISTIC_PATHS.items():
         for path in paths:
             assert (project / path).is_file() is (owner == profile), path
 
 
-def test_model_first_has_no_service_layer_until_one_is_added(tmp_path: Path) -> None:
-    project = rendered(tmp_path, profile="model-first")
+def test_model_first_has_no_service_layer_until_one_is_added() -> None:
+    project = rendered(profile="model-first")
 
     assert not (project / "src" / "my_service" / "services").exists()
     contracts = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["importlinter"]
@@ -137,8 +135,8 @@ def test_model_first_has_no_service_layer_until_one_is_added(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("auth", ["none", "jwt"])
-def test_every_ddd_context_has_the_same_four_layers(tmp_path: Path, auth: str) -> None:
-    project = rendered(tmp_path, profile="ddd", auth=auth)
+def test_every_ddd_context_has_the_same_four_layers(auth: str) -> None:
+    project = rendered(profile="ddd", auth=auth)
 
     contexts = project / "src" / "my_service" / "contexts"
     names = {path.name for path in contexts.iterdir() if path.is_dir()}
@@ -151,8 +149,8 @@ def test_every_ddd_context_has_the_same_four_layers(tmp_path: Path, auth: str) -
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_auth_none_renders_no_user_code(tmp_path: Path, profile: str) -> None:
-    project = rendered(tmp_path, profile=profile, auth="none")
+def test_auth_none_renders_no_user_code(profile: str) -> None:
+    project = rendered(profile=profile, auth="none")
 
     names = [path.name for path in project_files(project)]
     assert not {"security.py", "user.py", "users.py", "auth.py", "test_auth_api.py"} & set(names)
@@ -166,8 +164,8 @@ def test_auth_none_renders_no_user_code(tmp_path: Path, profile: str) -> None:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path, profile: str) -> None:
-    project = rendered(tmp_path, profile=profile, auth="jwt")
+def test_auth_jwt_adds_users_tokens_and_their_migration(profile: str) -> None:
+    project = rendered(profile=profile, auth="jwt")
     package = project / "src" / "my_service"
 
     for module in JWT_MODULES[profile]:
@@ -178,8 +176,8 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(tmp_path: Path, profile:
         assert "UsersTable:" in (project / "template.yaml").read_text()
 
 
-def test_serverless_has_no_sql_migrations_or_docker(tmp_path: Path) -> None:
-    project = rendered(tmp_path, profile="serverless")
+def test_serverless_has_no_sql_migrations_or_docker() -> None:
+    project = rendered(profile="serverless")
 
     assert not (project / "migrations").exists()
     assert not (project / "Dockerfile").exists()
@@ -191,8 +189,8 @@ def test_serverless_has_no_sql_migrations_or_docker(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("tracer", [False, True])
-def test_the_tracer_is_imported_only_when_asked_for(tmp_path: Path, tracer: bool) -> None:
-    project = rendered(tmp_path, profile="serverless", tracer=tracer)
+def test_the_tracer_is_imported_only_when_asked_for(tracer: bool) -> None:
+    project = rendered(profile="serverless", tracer=tracer)
 
     observability = (project / "src" / "my_service" / "observability.py").read_text()
     assert ("Tracer()" in observability) is tracer
@@ -208,10 +206,8 @@ def test_the_tracer_is_imported_only_when_asked_for(tmp_path: Path, tracer: bool
         ("Proprietary", "All rights reserved."),
     ],
 )
-def test_license_answer_writes_that_license(
-    tmp_path: Path, license_id: str, first_line: str
-) -> None:
-    project = rendered(tmp_path, license=license_id, author_name='Zoë "Z" Example')
+def test_license_answer_writes_that_license(license_id: str, first_line: str) -> None:
+    project = rendered(license=license_id, author_name='Zoë "Z" Example')
 
     text = (project / "LICENSE").read_text()
     assert first_line in text[:200]
@@ -222,8 +218,8 @@ def test_license_answer_writes_that_license(
 
 
 @pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
-def test_python_version_sets_every_minimum(tmp_path: Path, version: str) -> None:
-    project = rendered(tmp_path, python_version=version)
+def test_python_version_sets_every_minimum(version: str) -> None:
+    project = rendered(python_version=version)
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={version}"
@@ -237,16 +233,16 @@ def test_python_version_sets_every_minimum(tmp_path: Path, version: str) -> None
     assert setup["with"]["python-version"] == version
 
 
-def test_every_pinned_dev_tool_is_an_exact_version(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_every_pinned_dev_tool_is_an_exact_version() -> None:
+    project = rendered()
 
     dev = tomllib.loads((project / "pyproject.toml").read_text())["dependency-groups"]["dev"]
     assert dev
     assert all("==" in requirement for requirement in dev)
 
 
-def test_pre_commit_hooks_are_local_and_run_the_pinned_tools(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_pre_commit_hooks_are_local_and_run_the_pinned_tools() -> None:
+    project = rendered()
 
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     assert [repo["repo"] for repo in config["repos"]] == ["local"]
@@ -267,8 +263,8 @@ def _tool(name: str) -> str:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_dockerfile_passes_hadolint(tmp_path: Path, database: str) -> None:
-    project = rendered(tmp_path, database=database, auth="jwt")
+def test_dockerfile_passes_hadolint(database: str) -> None:
+    project = rendered(database=database, auth="jwt")
 
     result = subprocess.run(
         [_tool("hadolint"), "--failure-threshold", "info", "Dockerfile"],
@@ -292,10 +288,8 @@ def test_dockerfile_passes_hadolint(tmp_path: Path, database: str) -> None:
     ],
 )
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_ci_file_matches_its_schema(
-    tmp_path: Path, ci: str, path: str, schema: str, database: str
-) -> None:
-    project = rendered(tmp_path, ci=ci, database=database)
+def test_ci_file_matches_its_schema(ci: str, path: str, schema: str, database: str) -> None:
+    project = rendered(ci=ci, database=database)
 
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", schema, path],
@@ -307,10 +301,10 @@ def test_ci_file_matches_its_schema(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_serverless_api_is_throttled_by_api_gateway_with_parameters_a_stack_can_change(
-    tmp_path: Path,
-) -> None:
-    project = rendered(tmp_path, profile="serverless")
+def test_the_serverless_api_is_throttled_by_api_gateway_with_parameters_a_stack_can_change() -> (
+    None
+):
+    project = rendered(profile="serverless")
 
     sam = yaml.load((project / "template.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506 (a SafeLoader)
 
@@ -326,11 +320,9 @@ COPILOT_SETUP_STEPS = ".github/workflows/copilot-setup-steps.yml"
 @pytest.mark.parametrize("ci", ["github", "none"])
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_copilot_setup_steps_match_the_workflow_schema_and_name_the_job_copilot_runs(
-    tmp_path: Path, ci: str, database: str
+    ci: str, database: str
 ) -> None:
-    project = rendered(
-        tmp_path, ci=ci, database=database, assistants=["copilot"], copilot_agents=True
-    )
+    project = rendered(ci=ci, database=database, assistants=["copilot"], copilot_agents=True)
 
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
@@ -347,8 +339,8 @@ def test_copilot_setup_steps_match_the_workflow_schema_and_name_the_job_copilot_
     assert ("services" in job) is (database == "postgresql")
 
 
-def test_copilot_setup_steps_render_only_for_copilots_agents(tmp_path: Path) -> None:
-    project = rendered(tmp_path, assistants=["copilot"], copilot_agents=False)
+def test_copilot_setup_steps_render_only_for_copilots_agents() -> None:
+    project = rendered(assistants=["copilot"], copilot_agents=False)
 
     assert not (project / COPILOT_SETUP_STEPS).exists()
 
@@ -371,9 +363,9 @@ def _gitlab_job_runs(job: dict[str, Any], pipeline_source: str) -> bool:
     ("source", "jobs"), [("schedule", {"template-update"}), ("push", {"checks"})]
 )
 def test_a_scheduled_gitlab_pipeline_only_checks_for_a_template_update(
-    tmp_path: Path, source: str, jobs: set[str]
+    source: str, jobs: set[str]
 ) -> None:
-    project = rendered(tmp_path, ci="gitlab")
+    project = rendered(ci="gitlab")
     config = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
 
     running = {
@@ -386,7 +378,7 @@ def test_a_scheduled_gitlab_pipeline_only_checks_for_a_template_update(
 
 
 @pytest.mark.parametrize("tdd", [True, False])
-def test_tdd_answer_decides_the_test_first_rule(tmp_path: Path, tdd: bool) -> None:
-    project = rendered(tmp_path, tdd=tdd)
+def test_tdd_answer_decides_the_test_first_rule(tdd: bool) -> None:
+    project = rendered(tdd=tdd)
 
     assert ("Test first:" in (project / "AGENTS.md").read_text()) is tdd
