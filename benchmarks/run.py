@@ -569,6 +569,10 @@ class ProductionRuns:
     # None when there is no PostgreSQL server on 127.0.0.1:5432 to load.
     load: production.Tally | None = None
     load_seconds: float = 0.0
+    freeze: production.FreezeRun | None = None
+    freeze_seconds: float = 0.0
+    # ddd's outbox under load; None for the other profiles, and without a PostgreSQL server.
+    backlog: production.BacklogRun | None = None
 
 
 def measure_production(profile: str, template: Path, workdir: Path) -> ProductionRuns:
@@ -585,11 +589,32 @@ def measure_production(profile: str, template: Path, workdir: Path) -> Productio
                 production.load(service, token, clients=production.CLIENTS, rounds=10, seconds=120)
             )
             seconds = time.perf_counter() - started
+    backlog = None
+    if url is not None and profile == "ddd":
+        backlog_url = postgres_database("bench_production_outbox")
+        if backlog_url is not None:
+            log = workdir / f"{profile}-outbox.log"
+            backlog = production.through_outbox_load(project, backlog_url, log)
     with production.own_cluster() as cluster:
         outage = production.through_restart_and_crash(
             profile, project, cluster, workdir / f"{profile}-faults.log"
         )
-    return ProductionRuns(outage, tally, seconds)
+    # As the freeze test stops it: twice as long as a request's bound.
+    freeze_seconds = 2 * (
+        float(production.FREEZE_BOUNDS["DATABASE_POOL_TIMEOUT_SECONDS"])
+        + float(production.FREEZE_BOUNDS["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
+        + 1
+    )
+    with production.own_cluster() as cluster:
+        freeze = production.through_a_freeze(
+            profile,
+            project,
+            cluster,
+            workdir / f"{profile}-freeze.log",
+            seconds=freeze_seconds,
+            **production.FREEZE_BOUNDS,
+        )
+    return ProductionRuns(outage, tally, seconds, freeze, freeze_seconds, backlog)
 
 
 def production_report(profile: str, runs: ProductionRuns) -> list[str]:
@@ -629,9 +654,24 @@ def production_report(profile: str, runs: ProductionRuns) -> list[str]:
         f"{len(outage.answered)}, stored: {len(outage.stored)}, lost: {lost}, stored twice: "
         f"{outage.rows - len(outage.stored)}, stored but never answered 201: "
         f"{unanswered_but_stored}{ordering} |",
-        "",
     ]
-    return lines
+    if (freeze := runs.freeze) is not None:
+        slowest = max((took for took, _ in freeze.outage.tally.waits), default=0.0)
+        ready = max((took for took, _ in freeze.probes), default=0.0)
+        back = ", ".join(f"{seconds:.2f} s" for seconds in freeze.outage.recovery_seconds())
+        lines.append(
+            f"| database stopped (`SIGSTOP`) {runs.freeze_seconds:.0f} s, 2 s bounds, under load | "
+            f"{production.CLIENTS // 2} | {counts(freeze.outage.tally)} | slowest answer "
+            f"{slowest:.2f} s; `/ready` 503 within {ready:.2f} s ({len(freeze.probes)} asked); "
+            f"back after {back} |"
+        )
+    if (backlog := runs.backlog) is not None:
+        lines.append(
+            f"| load, every item renamed: the outbox | {production.CLIENTS} | "
+            f"{counts(backlog.tally)} | outbox at most {max(backlog.backlog, default=0)} rows; "
+            f"empty {backlog.drained_after:.1f} s after the load |"
+        )
+    return [*lines, ""]
 
 
 # --- one profile ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,6 +321,8 @@ class LoadClient:
         self._tally = tally
         self._name = name
         self.updates = True
+        # Updates change the item's name rather than its description: ddd publishes renames.
+        self.renames = False
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -373,18 +376,26 @@ class LoadClient:
         await self.request("GET", f"{API}/items/{item['id']}")
         await self.request("GET", f"{API}/items", params={"limit": 50})
         if self.updates:
-            await self.request(
-                "PATCH", f"{API}/items/{item['id']}", json={"description": "changed"}
-            )
+            change = {"name": f"{item['name']} renamed"} if self.renames else {"description": "x"}
+            await self.request("PATCH", f"{API}/items/{item['id']}", json=change)
 
 
-async def load(service: Service, token: str, *, clients: int, rounds: int, seconds: float) -> Tally:
+async def load(
+    service: Service,
+    token: str,
+    *,
+    clients: int,
+    rounds: int,
+    seconds: float,
+    renames: bool = False,
+) -> Tally:
     """`clients` clients at once, each doing up to `rounds` rounds, for at most `seconds`."""
     tally = Tally()
     deadline = time.monotonic() + seconds
 
     async def one_client(index: int) -> None:
         client = LoadClient(service, token, tally, f"c{index}")
+        client.renames = renames
         try:
             for n in range(rounds):
                 if time.monotonic() > deadline:
@@ -517,6 +528,15 @@ def through_restart_and_crash(
 
 # --- The freeze: a database that does not answer, under load -----------------------------------
 
+# Short bounds, so that a freeze longer than all of them takes seconds.
+FREEZE_BOUNDS = {
+    "DATABASE_POOL_TIMEOUT_SECONDS": "2",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
+    "DATABASE_TRANSACTION_TIMEOUT_SECONDS": "4",
+    "DATABASE_READY_TIMEOUT_SECONDS": "1",
+}
+
 
 @dataclass
 class FreezeRun:
@@ -596,3 +616,57 @@ async def login_attempts(
     took = time.monotonic() - started
     assert took < RATE_LIMIT_WINDOW_SECONDS, f"the burst took {took:.0f} s, past the limit's window"
     return statuses
+
+
+# --- The outbox under load (ddd) ---------------------------------------------------------------
+
+
+@dataclass
+class BacklogRun:
+    tally: Tally
+    # Rows in the outbox, five times a second through the load.
+    backlog: list[int]
+    # From the load's end until the outbox was empty (or the wait gave up).
+    drained_after: float
+    log: str
+
+
+def through_outbox_load(project: Path, database_url: str, log: Path) -> BacklogRun:
+    """CLIENTS create, read, list and rename items for ten rounds while the outbox's size is
+    recorded; then how long it takes to empty (at most a minute is waited)."""
+    # Waiting for a connection is what the clients beyond the pool do; on a busy runner a wait may
+    # be long, and it is no fault of the service's.
+    patient = {"DATABASE_POOL_TIMEOUT_SECONDS": "120"}
+    backlog: list[int] = []
+    loaded = threading.Event()
+
+    def record_backlog() -> None:
+        with psycopg.connect(sync_url(database_url), autocommit=True) as connection:
+            while not loaded.is_set():
+                backlog.append(_outbox_size(connection))
+                time.sleep(0.2)
+
+    with (
+        served(project, database_url, log, **patient) as service,
+        ThreadPoolExecutor(max_workers=1) as recorder,
+    ):
+        token = bearer_token(service)
+        recording = recorder.submit(record_backlog)
+        try:
+            tally = asyncio.run(
+                load(service, token, clients=CLIENTS, rounds=10, seconds=120, renames=True)
+            )
+        finally:
+            loaded.set()
+            recording.result()
+        started = time.monotonic()
+        with psycopg.connect(sync_url(database_url), autocommit=True) as connection:
+            while _outbox_size(connection) and time.monotonic() - started < 60:
+                time.sleep(0.1)
+        drained_after = time.monotonic() - started
+    return BacklogRun(tally, backlog, drained_after, log.read_text(errors="replace"))
+
+
+def _outbox_size(connection: psycopg.Connection[tuple[Any, ...]]) -> int:
+    row = connection.execute("SELECT count(*) FROM outbox").fetchone()
+    return 0 if row is None else int(row[0])

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import POSTGRES_ADMIN_URL
-from production import Service, free_port, wait_until_answering
+from production import free_port, running
 from support import (
     REPO,
     describe,
@@ -86,19 +86,9 @@ def test_following_the_next_steps_gives_a_service_ready_once_migrated_that_creat
             done = run(["bash", "-c", step], destination, env)
             assert done.returncode == 0, describe(done)
         port = free_port()
-        log = tmp_path / "service.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                ["bash", "-c", f"exec {serve} --port {port}"],
-                cwd=destination,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            service = Service(f"http://127.0.0.1:{port}", process, log)
-            wait_until_answering(service)
+        # Stopped as every served test stops its server: the whole process group at once.
+        command = ["bash", "-c", f"exec {serve} --port {port}"]
+        with running(command, destination, env, port, tmp_path / "service.log") as service:
             before_migration = http_status(f"{service.base_url}/ready")
             migrated = run(["bash", "-c", migrate], destination, env)
             assert migrated.returncode == 0, describe(migrated)
@@ -107,9 +97,6 @@ def test_following_the_next_steps_gives_a_service_ready_once_migrated_that_creat
             created = run(
                 ["curl", "-s", "-X", "POST", f"{service.base_url}/api/v1/items", *body], tmp_path
             )
-        finally:
-            subprocess.run(["pkill", "-g", str(process.pid)], check=False)
-            process.wait(timeout=30)
         assert before_migration == 503, service.log_text()
         assert after_migration == 200, service.log_text()
         assert json.loads(created.stdout)["name"] == "Lamp", created.stdout
