@@ -268,7 +268,15 @@ def run_edit_hooks(
     return results
 
 
-UNFORMATTED = 'import os, sys\nVALUE = {  "a":1 }\ndef double( x: int )->int:\n    return x*2\n'
+UNFORMATTED = (
+    'import sys, os\nVALUE = {  "a":1, "sep":os.sep, "argv":sys.argv }\n'
+    "def double( x: int )->int:\n    return x*2\n"
+)
+# An import added one edit before its use, and a variable whose reader the next edit brings.
+NOT_USED_YET = (
+    '"""An agent\'s new module."""\n\nimport json\n\n\ndef unfinished() -> None:\n'
+    '    separator = "/"\n'
+)
 
 
 @contextmanager
@@ -295,7 +303,7 @@ def test_claudes_edit_hook_formats_and_lint_fixes_the_edited_file(
         form = run(["uv", "run", "ruff", "format", "--check", str(edited)], project, env)
 
     assert [result.returncode for result in results] == [0], describe(results[0])
-    assert "import os" not in after
+    assert after.index("import os") < after.index("import sys"), after
     assert check.returncode == 0, describe(check)
     assert form.returncode == 0, describe(form)
 
@@ -312,6 +320,21 @@ def test_claudes_edit_hook_leaves_a_clean_file_as_it_was(
 
     assert [result.returncode for result in results] == [0], describe(results[0])
     assert (clean.read_bytes(), clean.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_claudes_edit_hook_keeps_what_the_agent_has_not_used_yet(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    with file_claude_wrote(project, NOT_USED_YET) as edited:
+        results = run_edit_hooks(project, edited, env_for(variant))
+        after = edited.read_text()
+
+    assert after == NOT_USED_YET
+    assert [result.returncode for result in results] == [2], describe(results[0])
+    assert "F401" in results[0].stderr
+    assert "F841" in results[0].stderr
 
 
 @pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
