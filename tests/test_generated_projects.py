@@ -19,6 +19,7 @@ import pytest
 import yaml
 from scripted_engineer import Names, follow
 from support import (
+    ENFORCED_RULES,
     PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
@@ -348,6 +349,23 @@ def test_claudes_edit_hook_tells_claude_what_ruff_cannot_fix(
 
     assert [result.returncode for result in results] == [2], describe(results[0])
     assert "D100" in results[0].stderr
+
+
+DEFAULTS = [variant for variant in VARIANTS if variant.id.endswith("-defaults")]
+
+
+@pytest.mark.parametrize("rule", ENFORCED_RULES)
+@pytest.mark.parametrize("variant", grouped(DEFAULTS))
+def test_a_module_that_breaks_a_checked_standard_fails_the_projects_checks(
+    variant: Variant, rule: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    enforced = ENFORCED_RULES[rule]
+    with file_claude_wrote(project, enforced.breaking) as broken:
+        result = run([*enforced.check, str(broken)], project, env_for(variant))
+
+    assert result.returncode != 0, describe(result)
+    assert enforced.finding in result.stdout, describe(result)
 
 
 # The profiles whose registry entry has a recipe for the add-resource skill.

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from support import (
+    ENFORCED_RULES,
     PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
@@ -390,3 +391,14 @@ def test_tdd_answer_decides_the_test_first_rule(tmp_path: Path, tdd: bool) -> No
     project = rendered(tmp_path, tdd=tdd)
 
     assert ("Test first:" in (project / "AGENTS.md").read_text()) is tdd
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_checked_rule_is_a_rule_of_the_projects_standards(
+    tmp_path: Path, profile: str
+) -> None:
+    """The rules tests/support.py's ENFORCED_RULES checks (test_generated_projects.py breaks each)
+    are the words docs/STANDARDS.md says, so a reworded rule keeps its check."""
+    standards = (rendered(tmp_path, profile=profile) / "docs" / "STANDARDS.md").read_text()
+
+    assert [r for r, rule in ENFORCED_RULES.items() if rule.standard not in standards] == []
