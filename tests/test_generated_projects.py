@@ -374,19 +374,61 @@ RESOURCE_PROFILES = [
 ]
 
 
-@pytest.mark.parametrize("profile", RESOURCE_PROFILES)
-def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
-    profile: str, tmp_path: Path
-) -> None:
-    project = render(tmp_path / "project", profile=profile, assistants=["claude"])
-    env = project_env(python_for("3.11"))
-    assert run(["uv", "sync"], project, env).returncode == 0
+_followed: dict[str, tuple[Path, list[subprocess.CompletedProcess[str]]]] = {}
+RECIPE_NAMES = Names(plural="widgets", singular="widget")
 
-    ran = follow(project, Names(plural="widgets", singular="widget"), env)
+
+def project_after_the_skill(
+    profile: str, factory: pytest.TempPathFactory
+) -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
+    """The profile rendered for Claude with the add-resource skill followed, once per worker:
+    the project and the commands the skill ran."""
+    if profile not in _followed:
+        project = render(factory.mktemp(f"recipe-{profile}") / "project", profile=profile,
+                         assistants=["claude"])  # fmt: skip
+        env = project_env(python_for("3.11"))
+        assert run(["uv", "sync"], project, env).returncode == 0
+        _followed[profile] = (project, follow(project, RECIPE_NAMES, env))
+    return _followed[profile]
+
+
+def recipe_profiles() -> list[pytest.ParameterSet]:
+    return [
+        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"recipe-{profile}"))
+        for profile in RESOURCE_PROFILES
+    ]
+
+
+@pytest.mark.parametrize("profile", recipe_profiles())
+def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
+    profile: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project, ran = project_after_the_skill(profile, tmp_path_factory)
 
     assert [describe(result) for result in ran if result.returncode != 0] == []
     assert any("pytest" in str(result.args) for result in ran)
     assert list((project / "tests").rglob("test_widget*.py")), "the skill added no tests"
+
+
+@pytest.mark.parametrize("profile", recipe_profiles())
+def test_the_add_resource_skill_files_the_new_endpoints_under_their_own_openapi_tag(
+    profile: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project, _ = project_after_the_skill(profile, tmp_path_factory)
+    dumped = run(["uv", "run", "python", "-c", DUMP_OPENAPI], project,
+                 project_env(python_for("3.11")))  # fmt: skip
+    assert dumped.returncode == 0, describe(dumped)
+    paths = json.loads(dumped.stdout)["paths"]
+
+    tags = {
+        (path, method): operation.get("tags")
+        for path, operations in paths.items()
+        if "/widgets" in path
+        for method, operation in operations.items()
+    }
+
+    assert tags
+    assert {key: value for key, value in tags.items() if value != ["widgets"]} == {}
 
 
 @pytest.mark.postgres
