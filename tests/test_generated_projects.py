@@ -368,6 +368,21 @@ def test_a_module_that_breaks_a_checked_standard_fails_the_projects_checks(
     assert enforced.finding in result.stdout, describe(result)
 
 
+@pytest.mark.parametrize(
+    "variant", grouped([v for v in DEFAULTS if v.answers["profile"] in SQL_PROFILES])
+)
+def test_the_settings_tests_pass_with_a_database_url_exported_in_the_shell(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    env = env_for(variant, DATABASE_URL="postgresql+asyncpg://someone@db.elsewhere:5432/theirs")
+
+    settings_tests = ["uv", "run", "pytest", "tests/unit/test_settings.py", "--no-cov"]
+    result = run([*settings_tests, "-p", "no:cacheprovider"], project, env)
+
+    assert result.returncode == 0, describe(result)
+
+
 # The profiles whose registry entry has a recipe for the add-resource skill.
 RESOURCE_PROFILES = [
     name for name, traits in PROFILE_TRAITS.items() if traits.get("resource_recipe")
