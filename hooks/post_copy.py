@@ -42,7 +42,8 @@ def record_absolute_source(project: Path, template_clone: Path) -> None:
     ).stdout.strip()
     if not (origin and Path(origin).is_absolute() and (Path(origin) / "copier.yml").is_file()):
         say(f"the template source {source!r} is relative, and `copier update` will not find it;")
-        say(f"set `_src_path` in {ANSWERS_FILE} to the template's URL or absolute path.")
+        say(f"set `_src_path` in {ANSWERS_FILE} to the template's URL or absolute path")
+        say("(the one line of that file to edit by hand).")
         return
     absolute = os.path.normpath(origin)
     text = answers.read_text()
@@ -54,7 +55,7 @@ def record_absolute_source(project: Path, template_clone: Path) -> None:
 
 def say_local_source(source: str) -> None:
     say(f"CI runners cannot reach {source}: for the weekly update check, `_src_path` in")
-    say(f"{ANSWERS_FILE} must be the template repository's URL.")
+    say(f"{ANSWERS_FILE} must be the template repository's URL (its one line to edit by hand).")
 
 
 def init_git(project: Path) -> None:

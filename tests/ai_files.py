@@ -896,12 +896,35 @@ def listed_commands(root: Path) -> list[str]:
     return [line.split("#")[0].strip() for line in lines if line.strip()]
 
 
+SKILL_COMMAND = re.compile(r"`((?:uv|git) [^`]+)`")
+
+
+def skill_commands(root: Path) -> list[str]:
+    """The commands Claude's skills tell it to run: code spans that start with `uv` or `git`."""
+    return sorted(
+        {command for skill in claude_skills(root) for command in SKILL_COMMAND.findall(body(skill))}
+    )
+
+
+def allows(rules: list[str], command: str) -> bool:
+    """Whether a `Bash(...)` rule allows `command`: the same words, or its prefix then ` *`."""
+    for rule in rules:
+        match = PERMISSION_RULE.fullmatch(rule)
+        if match is None or match["tool"] != "Bash":
+            continue
+        specifier = match["specifier"] or ""
+        prefix = specifier.removesuffix(" *")
+        if command == prefix or (specifier.endswith(" *") and command.startswith(prefix + " ")):
+            return True
+    return False
+
+
 def c2_claude_settings_true_of_the_tree(root: Path) -> list[str]:
     settings = claude_settings(root)
     if settings is None:
         return []
     where = str(CLAUDE_SETTINGS)
-    listed = listed_commands(root)
+    listed = listed_commands(root) + skill_commands(root)
     findings = []
     for rule in settings.get("permissions", {}).get("allow", []):
         match = PERMISSION_RULE.fullmatch(rule)
@@ -919,6 +942,18 @@ def c2_claude_settings_true_of_the_tree(root: Path) -> list[str]:
     if ".claude/settings.local.json" not in ignored:
         findings.append(".gitignore: does not ignore the personal .claude/settings.local.json")
     return findings
+
+
+def c4_claude_may_run_what_the_skills_run(root: Path) -> list[str]:
+    settings = claude_settings(root)
+    if settings is None:
+        return []
+    rules = settings.get("permissions", {}).get("allow", [])
+    return [
+        f"{CLAUDE_SETTINGS}: allows no Bash rule for {command!r}, which a skill runs"
+        for command in skill_commands(root)
+        if not allows(rules, command)
+    ]
 
 
 def denied(rules: list[str], tool: str, path: str) -> bool:
@@ -1010,6 +1045,7 @@ CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "C1": c1_claude_settings_use_documented_keys,
     "C2": c2_claude_settings_true_of_the_tree,
     "C3": c3_secrets_are_denied,
+    "C4": c4_claude_may_run_what_the_skills_run,
     "H1": h1_no_secrets_or_hidden_text,
 }
 

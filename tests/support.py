@@ -300,3 +300,36 @@ def unreadable_files(project: Path, python: str = sys.executable) -> list[str]:
     if compiled.returncode != 0:
         problems.append(compiled.stderr)
     return problems
+
+
+# The rules of docs/STANDARDS.md that a tool checks: each with the words of the rule, a module that
+# breaks it, the project's check that refuses that module and the finding it names. A rule that is
+# not here is prose by design: review keeps it.
+@dataclass(frozen=True)
+class EnforcedRule:
+    standard: str
+    breaking: str
+    check: tuple[str, ...]
+    finding: str
+
+
+ENFORCED_RULES = {
+    "uncoded-type-ignore-mypy": EnforcedRule(
+        standard="`# type: ignore` or `# noqa` without the error code",
+        breaking='"""Broken on purpose."""\n\nVALUE: int = "text"  # type: ignore\n',
+        check=("uv", "run", "mypy"),
+        finding="ignore-without-code",
+    ),
+    "uncoded-type-ignore-ruff": EnforcedRule(
+        standard="`# type: ignore` or `# noqa` without the error code",
+        breaking='"""Broken on purpose."""\n\nVALUE: int = "text"  # type: ignore\n',
+        check=("uv", "run", "ruff", "check"),
+        finding="PGH003",
+    ),
+    "uncoded-noqa": EnforcedRule(
+        standard="`# type: ignore` or `# noqa` without the error code",
+        breaking='"""Broken on purpose."""\n\nimport os  # noqa\n',
+        check=("uv", "run", "ruff", "check"),
+        finding="PGH004",
+    ),
+}

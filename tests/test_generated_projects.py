@@ -19,6 +19,7 @@ import pytest
 import yaml
 from scripted_engineer import Names, follow
 from support import (
+    ENFORCED_RULES,
     PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
@@ -278,7 +279,15 @@ def run_edit_hooks(
     return results
 
 
-UNFORMATTED = 'import os, sys\nVALUE = {  "a":1 }\ndef double( x: int )->int:\n    return x*2\n'
+UNFORMATTED = (
+    'import sys, os\nVALUE = {  "a":1, "sep":os.sep, "argv":sys.argv }\n'
+    "def double( x: int )->int:\n    return x*2\n"
+)
+# An import added one edit before its use, and a variable whose reader the next edit brings.
+NOT_USED_YET = (
+    '"""An agent\'s new module."""\n\nimport json\n\n\ndef unfinished() -> None:\n'
+    '    separator = "/"\n'
+)
 
 
 @contextmanager
@@ -305,7 +314,7 @@ def test_claudes_edit_hook_formats_and_lint_fixes_the_edited_file(
         form = run(["uv", "run", "ruff", "format", "--check", str(edited)], project, env)
 
     assert [result.returncode for result in results] == [0], describe(results[0])
-    assert "import os" not in after
+    assert after.index("import os") < after.index("import sys"), after
     assert check.returncode == 0, describe(check)
     assert form.returncode == 0, describe(form)
 
@@ -325,6 +334,21 @@ def test_claudes_edit_hook_leaves_a_clean_file_as_it_was(
 
 
 @pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
+def test_claudes_edit_hook_keeps_what_the_agent_has_not_used_yet(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    with file_claude_wrote(project, NOT_USED_YET) as edited:
+        results = run_edit_hooks(project, edited, env_for(variant))
+        after = edited.read_text()
+
+    assert after == NOT_USED_YET
+    assert [result.returncode for result in results] == [2], describe(results[0])
+    assert "F401" in results[0].stderr
+    assert "F841" in results[0].stderr
+
+
+@pytest.mark.parametrize("variant", grouped(ALL_ASSISTANTS))
 def test_claudes_edit_hook_tells_claude_what_ruff_cannot_fix(
     variant: Variant, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -337,25 +361,100 @@ def test_claudes_edit_hook_tells_claude_what_ruff_cannot_fix(
     assert "D100" in results[0].stderr
 
 
+DEFAULTS = [variant for variant in VARIANTS if variant.id.endswith("-defaults")]
+
+
+@pytest.mark.parametrize("rule", ENFORCED_RULES)
+@pytest.mark.parametrize("variant", grouped(DEFAULTS))
+def test_a_module_that_breaks_a_checked_standard_fails_the_projects_checks(
+    variant: Variant, rule: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    enforced = ENFORCED_RULES[rule]
+    with file_claude_wrote(project, enforced.breaking) as broken:
+        result = run([*enforced.check, str(broken)], project, env_for(variant))
+
+    assert result.returncode != 0, describe(result)
+    assert enforced.finding in result.stdout, describe(result)
+
+
+@pytest.mark.parametrize(
+    "variant", grouped([v for v in DEFAULTS if v.answers["profile"] in SQL_PROFILES])
+)
+def test_the_settings_tests_pass_with_a_database_url_exported_in_the_shell(
+    variant: Variant, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = installed_project(variant, tmp_path_factory)
+    # Another database than the development default, as a developer's shell may name.
+    env = env_for(variant, DATABASE_URL="sqlite+aiosqlite:///./theirs.db")
+
+    settings_tests = ["uv", "run", "pytest", "tests/unit/test_settings.py", "--no-cov"]
+    result = run([*settings_tests, "-p", "no:cacheprovider"], project, env)
+
+    assert result.returncode == 0, describe(result)
+
+
 # The profiles whose registry entry has a recipe for the add-resource skill.
 RESOURCE_PROFILES = [
     name for name, traits in PROFILE_TRAITS.items() if traits.get("resource_recipe")
 ]
 
 
-@pytest.mark.parametrize("profile", RESOURCE_PROFILES)
-def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
-    profile: str, tmp_path: Path
-) -> None:
-    project = fresh_copy(tmp_path / "project", profile=profile, assistants=["claude"])
-    env = project_env(python_for("3.11"))
-    assert run(["uv", "sync"], project, env).returncode == 0
+_followed: dict[str, tuple[Path, list[subprocess.CompletedProcess[str]]]] = {}
+RECIPE_NAMES = Names(plural="widgets", singular="widget")
 
-    ran = follow(project, Names(plural="widgets", singular="widget"), env)
+
+def project_after_the_skill(
+    profile: str, factory: pytest.TempPathFactory
+) -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
+    """The profile rendered for Claude with the add-resource skill followed, once per worker:
+    the project and the commands the skill ran."""
+    if profile not in _followed:
+        destination = factory.mktemp(f"recipe-{profile}") / "project"
+        project = fresh_copy(destination, profile=profile, assistants=["claude"])
+        env = project_env(python_for("3.11"))
+        assert run(["uv", "sync"], project, env).returncode == 0
+        _followed[profile] = (project, follow(project, RECIPE_NAMES, env))
+    return _followed[profile]
+
+
+def recipe_profiles() -> list[pytest.ParameterSet]:
+    return [
+        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"recipe-{profile}"))
+        for profile in RESOURCE_PROFILES
+    ]
+
+
+@pytest.mark.parametrize("profile", recipe_profiles())
+def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
+    profile: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project, ran = project_after_the_skill(profile, tmp_path_factory)
 
     assert [describe(result) for result in ran if result.returncode != 0] == []
     assert any("pytest" in str(result.args) for result in ran)
     assert list((project / "tests").rglob("test_widget*.py")), "the skill added no tests"
+
+
+@pytest.mark.parametrize("profile", recipe_profiles())
+def test_the_add_resource_skill_files_the_new_endpoints_under_their_own_openapi_tag(
+    profile: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project, _ = project_after_the_skill(profile, tmp_path_factory)
+    dumped = run(["uv", "run", "python", "-c", DUMP_OPENAPI], project,
+                 project_env(python_for("3.11")))  # fmt: skip
+    assert dumped.returncode == 0, describe(dumped)
+    paths = json.loads(dumped.stdout)["paths"]
+
+    tags = {
+        (path, method): operation.get("tags")
+        for path, operations in paths.items()
+        if "/widgets" in path
+        for method, operation in operations.items()
+    }
+
+    assert tags
+    assert {key: value for key, value in tags.items() if value != ["widgets"]} == {}
 
 
 @pytest.mark.postgres

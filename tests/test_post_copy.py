@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import REPO
+from support import REPO, render
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +112,16 @@ def test_a_copy_whose_task_crashes_leaves_no_directory(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "simulated failure" in result.stderr
     assert not destination.exists()
+
+
+def test_the_answers_file_allows_the_one_edit_the_post_copy_advice_asks_for(
+    tmp_path: Path,
+) -> None:
+    """The advice to set `_src_path` by hand does not contradict the file's "not by hand"."""
+    answers = (render(tmp_path / "service") / ".copier-answers.yml").read_text()
+    advice = (REPO / "hooks" / "post_copy.py").read_text()
+
+    header = [line for line in answers.splitlines() if line.startswith("#")]
+
+    assert "`_src_path` in" in advice
+    assert [line for line in header if "edit by hand is `_src_path`" in line]

@@ -128,6 +128,40 @@ def test_a_refusal_fits_one_80_column_line_with_the_fix_first(
     assert message.startswith(hint)
 
 
+class _CopierYamlLoader(yaml.SafeLoader):
+    """copier.yml as YAML, its `!include`s left unread."""
+
+
+_CopierYamlLoader.add_constructor("!include", lambda loader, node: None)
+# Copier writes its mark ("🎤", two columns, and a space) before a question's help.
+QUESTION_MARK_COLUMNS = 3
+
+
+def test_every_help_text_wraps_within_an_80_column_terminal() -> None:
+    questions = yaml.load((REPO / "copier.yml").read_text(), Loader=_CopierYamlLoader)  # noqa: S506
+
+    too_wide = [
+        f"{name}: {line}"
+        for name, question in questions.items()
+        if isinstance(question, dict) and "help" in question
+        for line in str(question["help"]).splitlines()
+        if QUESTION_MARK_COLUMNS + len(line) > 80
+    ]
+
+    assert too_wide == []
+
+
+def test_the_readmes_sample_refusal_is_the_one_copier_prints(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    sample = re.compile(r"for example for\s+`--data (\w+=\w+)`.*?```\n(.*?)\n```", re.DOTALL)
+    example = sample.search(readme)
+    assert example is not None, "README.md shows no sample refusal"
+
+    result = copier_copy(tmp_path / "service", example[1])
+
+    assert result.stderr.strip().splitlines()[-1] == example[2]
+
+
 @pytest.mark.parametrize(("answers", "question", "hint"), IMPOSSIBLE_COMBINATIONS)
 def test_a_combination_that_makes_no_sense_is_refused(
     tmp_path: Path, answers: list[str], question: str, hint: str

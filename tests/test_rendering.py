@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from support import (
+    ENFORCED_RULES,
     PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
@@ -22,6 +24,7 @@ from support import (
     quick_if_default,
     render,
     rendered,
+    sh_blocks_after,
     single_option_variants,
     snapshot,
     unreadable_files,
@@ -382,3 +385,77 @@ def test_tdd_answer_decides_the_test_first_rule(tdd: bool) -> None:
     project = rendered(tdd=tdd)
 
     assert ("Test first:" in (project / "AGENTS.md").read_text()) is tdd
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_checked_rule_is_a_rule_of_the_projects_standards(
+    tmp_path: Path, profile: str
+) -> None:
+    """The rules tests/support.py's ENFORCED_RULES checks (test_generated_projects.py breaks each)
+    are the words docs/STANDARDS.md says, so a reworded rule keeps its check."""
+    standards = (rendered(tmp_path, profile=profile) / "docs" / "STANDARDS.md").read_text()
+
+    assert [r for r, rule in ENFORCED_RULES.items() if rule.standard not in standards] == []
+
+
+def test_the_readme_says_which_tests_the_pre_commit_hooks_run(tmp_path: Path) -> None:
+    project = rendered(tmp_path)
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    checks = (project / "README.md").read_text().split("## Checks\n", 1)[1].split("```", 1)[0]
+
+    run_by_hooks = [hook["entry"].split()[3] for hook in hooks if "pytest" in hook["entry"]]
+
+    assert run_by_hooks == ["tests/test_ai_files.py"]
+    assert "and in the pre-commit hooks" not in checks
+    assert "only `tests/test_ai_files.py`" in checks
+
+
+def test_every_createdb_in_the_readme_names_the_host_and_role(tmp_path: Path) -> None:
+    readme = (rendered(tmp_path, database="postgresql") / "README.md").read_text()
+
+    createdbs = re.findall(r"createdb [^`\n]*", readme)
+
+    assert createdbs
+    assert [line for line in createdbs if "-h 127.0.0.1 -U postgres" not in line] == []
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"database": "postgresql"}, {"auth": "jwt"}, {"database": "postgresql", "auth": "jwt"}],
+    ids=["sqlite", "postgresql", "jwt", "postgresql-jwt"],
+)
+def test_the_readme_says_what_docker_compose_starts(
+    tmp_path: Path, answers: dict[str, Any]
+) -> None:
+    readme = (rendered(tmp_path, **answers) / "README.md").read_text()
+
+    started = re.search(r"`docker compose up --build` starts the service (.*?) instead", readme)
+
+    assert started is not None
+    assert started[1] in ("in a container", "with its PostgreSQL", "with its Redis",
+                          "with its PostgreSQL and Redis")  # fmt: skip
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_readmes_first_request_calls_an_endpoint_the_api_has(
+    tmp_path: Path, profile: str
+) -> None:
+    readme = (rendered(tmp_path, profile=profile) / "README.md").read_text()
+    recorded = Path(__file__).parent / "openapi" / f"{profile}-defaults.json"
+    paths = json.loads(recorded.read_text())["paths"]
+
+    requests = re.findall(r"^curl .*?http://127\.0\.0\.1:8000(\S+)", readme, re.MULTILINE)
+
+    assert requests
+    assert [path for path in requests if path not in paths] == []
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_readme_quick_start_makes_the_first_commit_copier_update_needs(
+    tmp_path: Path, profile: str
+) -> None:
+    readme = (rendered(tmp_path, profile=profile) / "README.md").read_text()
+
+    quick_start = "".join(sh_blocks_after(readme, "## Quick start"))
+
+    assert "git add -A && git commit" in quick_start

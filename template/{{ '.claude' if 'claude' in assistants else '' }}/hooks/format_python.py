@@ -1,6 +1,9 @@
 """Claude Code's hook after an edit (.claude/settings.json): the edited Python file is lint-fixed
 and formatted with the project's own ruff, so an agent's change leaves the tree as the checks want.
 
+The hook never removes what the agent just wrote: an import added one edit before its use, or a
+variable whose reader comes next, is reported (F401, F841), never deleted.
+
 Claude Code gives the hook its event as JSON on standard input. What ruff cannot fix goes back to
 Claude on standard error with exit status 2, which Claude Code shows it next to the edit.
 """
@@ -11,6 +14,8 @@ import sys
 from pathlib import Path
 
 PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+# Unused imports and variables: often work in progress, so ruff reports them and fixes nothing.
+NEVER_FIXED = "F401,F841"
 # Exit status 2 of a PostToolUse hook: Claude Code passes standard error on to Claude.
 TELL_CLAUDE = 2
 
@@ -37,7 +42,7 @@ def main() -> int:
         return 0
     # Fixes first (imports sorted, say), then the formatter has the last word on layout; what is
     # left is what only a person, or Claude, can fix.
-    ruff("check", "--fix", "--quiet", str(path))
+    ruff("check", "--fix", "--unfixable", NEVER_FIXED, "--quiet", str(path))
     ruff("format", "--quiet", str(path))
     lint = ruff("check", "--quiet", str(path))
     if lint.returncode != 0:
