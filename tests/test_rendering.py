@@ -388,18 +388,16 @@ def test_tdd_answer_decides_the_test_first_rule(tdd: bool) -> None:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_every_checked_rule_is_a_rule_of_the_projects_standards(
-    tmp_path: Path, profile: str
-) -> None:
+def test_every_checked_rule_is_a_rule_of_the_projects_standards(profile: str) -> None:
     """The rules tests/support.py's ENFORCED_RULES checks (test_generated_projects.py breaks each)
     are the words docs/STANDARDS.md says, so a reworded rule keeps its check."""
-    standards = (rendered(tmp_path, profile=profile) / "docs" / "STANDARDS.md").read_text()
+    standards = (rendered(profile=profile) / "docs" / "STANDARDS.md").read_text()
 
     assert [r for r, rule in ENFORCED_RULES.items() if rule.standard not in standards] == []
 
 
-def test_the_readme_says_which_tests_the_pre_commit_hooks_run(tmp_path: Path) -> None:
-    project = rendered(tmp_path)
+def test_the_readme_says_which_tests_the_pre_commit_hooks_run() -> None:
+    project = rendered()
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     checks = (project / "README.md").read_text().split("## Checks\n", 1)[1].split("```", 1)[0]
 
@@ -410,8 +408,8 @@ def test_the_readme_says_which_tests_the_pre_commit_hooks_run(tmp_path: Path) ->
     assert "only `tests/test_ai_files.py`" in checks
 
 
-def test_every_createdb_in_the_readme_names_the_host_and_role(tmp_path: Path) -> None:
-    readme = (rendered(tmp_path, database="postgresql") / "README.md").read_text()
+def test_every_createdb_in_the_readme_names_the_host_and_role() -> None:
+    readme = (rendered(database="postgresql") / "README.md").read_text()
 
     createdbs = re.findall(r"createdb [^`\n]*", readme)
 
@@ -424,10 +422,8 @@ def test_every_createdb_in_the_readme_names_the_host_and_role(tmp_path: Path) ->
     [{}, {"database": "postgresql"}, {"auth": "jwt"}, {"database": "postgresql", "auth": "jwt"}],
     ids=["sqlite", "postgresql", "jwt", "postgresql-jwt"],
 )
-def test_the_readme_says_what_docker_compose_starts(
-    tmp_path: Path, answers: dict[str, Any]
-) -> None:
-    readme = (rendered(tmp_path, **answers) / "README.md").read_text()
+def test_the_readme_says_what_docker_compose_starts(answers: dict[str, Any]) -> None:
+    readme = (rendered(**answers) / "README.md").read_text()
 
     started = re.search(r"`docker compose up --build` starts the service (.*?) instead", readme)
 
@@ -437,10 +433,8 @@ def test_the_readme_says_what_docker_compose_starts(
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_the_readmes_first_request_calls_an_endpoint_the_api_has(
-    tmp_path: Path, profile: str
-) -> None:
-    readme = (rendered(tmp_path, profile=profile) / "README.md").read_text()
+def test_the_readmes_first_request_calls_an_endpoint_the_api_has(profile: str) -> None:
+    readme = (rendered(profile=profile) / "README.md").read_text()
     recorded = Path(__file__).parent / "openapi" / f"{profile}-defaults.json"
     paths = json.loads(recorded.read_text())["paths"]
 
@@ -451,10 +445,8 @@ def test_the_readmes_first_request_calls_an_endpoint_the_api_has(
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_the_readme_quick_start_makes_the_first_commit_copier_update_needs(
-    tmp_path: Path, profile: str
-) -> None:
-    readme = (rendered(tmp_path, profile=profile) / "README.md").read_text()
+def test_the_readme_quick_start_makes_the_first_commit_copier_update_needs(profile: str) -> None:
+    readme = (rendered(profile=profile) / "README.md").read_text()
 
     quick_start = "".join(sh_blocks_after(readme, "## Quick start"))
 
