@@ -141,7 +141,11 @@ def test_the_readme_quick_start_gives_a_project_that_takes_a_newer_commit(tmp_pa
     readme_template.write_text(readme_template.read_text() + "\nA line from a newer commit.\n")
     newer = "git add -A && git commit -q -m 'A newer commit'"
     assert run(["bash", "-e", "-c", newer], clone, env).returncode == 0
-    updated = run(["bash", "-e", "-c", f". {home}/.archetype/bin/activate\n{update}"], project, env)
+    # A later shell, set up as the quick start says: its PATH line, from ~/.profile.
+    path_line = next(line for line in install_and_copy.splitlines() if "PATH=" in line)
+    updated = run(["bash", "-e", "-c", f"{path_line}\n{update}"], project, env)
 
     assert updated.returncode == 0, describe(updated)
     assert "A line from a newer commit." in (project / "README.md").read_text()
+    # uv keeps to the project's .venv: no quick-start environment left active to warn about.
+    assert "VIRTUAL_ENV" not in copied.stderr + updated.stderr, describe(copied)
