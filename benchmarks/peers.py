@@ -4,6 +4,10 @@ seeded with the same number of rows through its own API, and served by uvicorn w
 
 - raw: FastAPI with one route that runs the profile's list query through an asyncpg pool and
   answers with orjson, in the profile's own environment: what the same query costs with no layers.
+- ceiling: the profile's own service (its middleware, exception handlers and access log) with one
+  more route that runs the same query through SQLAlchemy Core on the service's engine and answers
+  pre-serialised JSON, with no dependencies: the most this stack allows the list endpoint. What
+  lies between it and the service's own route is the service's to spend or save.
 - s3rius: the project `fastapi_template` (s3rius/FastAPI-template, from the package index)
   generates for PostgreSQL and SQLAlchemy with its dummy model and routers.
 - full-stack: full-stack-fastapi-template's backend, from a checkout whose path is given
@@ -58,6 +62,42 @@ async def items(limit: int = 20, offset: int = 0) -> Response:
     return Response(orjson.dumps(body, default=str), media_type="application/json")
 """
 
+# The ceiling: the generated app as it is, plus one route with nothing but the query and the answer.
+CEILING_APP = """
+import os
+
+import orjson
+from fastapi import Request, Response
+from sqlalchemy import text
+
+from {package}.main import app
+
+FIELDS = os.environ["RAW_FIELDS"].split(", ")
+TABLE = os.environ["RAW_TABLE"]
+QUERY = text(
+    f"SELECT {{os.environ['RAW_COLUMNS']}}, (SELECT count(*) FROM {{TABLE}}) AS total"
+    f" FROM {{TABLE}} ORDER BY {{os.environ['RAW_ORDER']}} LIMIT :limit OFFSET :offset"
+)
+
+
+async def ceiling(request: Request) -> Response:
+    limit = int(request.query_params.get("limit", 20))
+    offset = int(request.query_params.get("offset", 0))
+    async with request.app.state.database.engine.connect() as connection:
+        result = await connection.execute(QUERY, {{"limit": limit, "offset": offset}})
+        rows = result.mappings().all()
+    page = [{{field: row[field] for field in FIELDS}} for row in rows]
+    total = rows[0]["total"] if rows else 0
+    body = {{"items": page, "total": total, "limit": limit, "offset": offset}}
+    return Response(orjson.dumps(body, default=str), media_type="application/json")
+
+
+app.add_api_route(os.environ["CEILING_PATH"], ceiling, methods=["GET"], include_in_schema=False)
+"""
+
+# Where the ceiling answers, beside the service's own route.
+CEILING_PREFIX = "/ceiling"
+
 # The columns each profile's list query reads, the fields its endpoint answers with, and the order
 # it pages in.
 RAW_QUERIES = {
@@ -83,6 +123,8 @@ class Target:
     note: str = ""
     # The raw reference running this server's query, for a profile's server.
     reference: str = ""
+    # The ceiling of this server's stack (CEILING_APP), for a profile's server.
+    ceiling: str = ""
 
 
 def raw_target(
@@ -109,6 +151,31 @@ def raw_target(
     return Target(
         f"raw asyncpg + orjson, {profile}'s query",
         project, project / ".venv" / "bin" / "uvicorn", "raw_app:app", raw_env, path,
+    )  # fmt: skip
+
+
+def ceiling_target(
+    profile: str, project: Path, env: dict[str, str], path: str, table: str, package: str
+) -> Target:
+    """The ceiling, in the profile's own project, on the database its `env` names (orjson added
+    to the environment by `raw_target`)."""
+    folder = project / "ceiling"
+    folder.mkdir(exist_ok=True)
+    (folder / "ceiling_app.py").write_text(CEILING_APP.format(package=package))
+    columns, fields, order = RAW_QUERIES[profile]
+    route = CEILING_PREFIX + path.split("?", 1)[0]
+    ceiling_env = env | {
+        "PYTHONPATH": str(folder),
+        "RAW_TABLE": table,
+        "RAW_COLUMNS": columns,
+        "RAW_FIELDS": fields,
+        "RAW_ORDER": order,
+        "CEILING_PATH": route,
+    }
+    return Target(
+        f"ceiling: {profile}'s app, Core query, no dependencies, pre-serialised",
+        project, project / ".venv" / "bin" / "uvicorn", "ceiling_app:app", ceiling_env,
+        CEILING_PREFIX + path,
     )  # fmt: skip
 
 
