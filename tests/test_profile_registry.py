@@ -69,6 +69,9 @@ def add_toy_profile_as_the_readme_says(repo: Path) -> None:
     entries = yaml.safe_load(registry.read_text())
     toy = {**next(e for e in entries if e["name"] == "layered"), "name": "toy"}
     registry.write_text(registry.read_text() + "\n" + yaml.safe_dump([toy], sort_keys=False))
+    for listed in (repo / "includes" / "recipes.yml", repo / "tests" / "profiles.yml"):
+        toy_entry = {"toy": yaml.safe_load(listed.read_text())["layered"]}
+        listed.write_text(listed.read_text() + "\n" + yaml.safe_dump(toy_entry, sort_keys=False))
     copier_yml = repo / "copier.yml"
     serverless_choice = re.search(r"\n    \"serverless: [^\n]*\n", copier_yml.read_text())
     assert serverless_choice is not None
