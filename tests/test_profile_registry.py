@@ -159,7 +159,11 @@ def add_toy_profile_as_the_readme_says(repo: Path) -> None:
             serverless_choice.group(), serverless_choice.group() + toy_choice
         )
     )
-    for folder, suffix in (("importlinter", ".toml.jinja"), ("architecture", ".md.jinja")):
+    for folder, suffix in (
+        ("importlinter", ".toml.jinja"),
+        ("architecture", ".md.jinja"),
+        ("prose", ".md.jinja"),
+    ):
         shutil.copy(
             repo / "includes" / folder / f"layered{suffix}",
             repo / "includes" / folder / f"toy{suffix}",
