@@ -29,6 +29,14 @@ PROFILE_TRAITS = {
     for entry in yaml.safe_load((REPO / "includes" / "profiles.yml").read_text(encoding="utf-8"))
 }
 PROFILES = list(PROFILE_TRAITS)
+# Each profile's add-resource recipe (its steps and the names it keeps), which only the files that
+# render the skill read, and what the template's tests expect of its tree (tests/profiles.yml).
+RESOURCE_RECIPES: dict[str, dict[str, Any]] = (
+    yaml.safe_load((REPO / "includes" / "recipes.yml").read_text(encoding="utf-8")) or {}
+)
+PROFILE_EXPECTATIONS: dict[str, dict[str, Any]] = yaml.safe_load(
+    (REPO / "tests" / "profiles.yml").read_text(encoding="utf-8")
+)
 # Profiles that keep their data in SQL (SQLite or PostgreSQL), rather than DynamoDB.
 SQL_PROFILES = [profile for profile, traits in PROFILE_TRAITS.items() if traits["sql"]]
 

@@ -20,8 +20,9 @@ import yaml
 from scripted_engineer import Names, follow
 from support import (
     ENFORCED_RULES,
-    PROFILE_TRAITS,
+    PROFILE_EXPECTATIONS,
     PROFILES,
+    RESOURCE_RECIPES,
     SQL_PROFILES,
     CloudFormationLoader,
     Variant,
@@ -394,10 +395,8 @@ def test_the_settings_tests_pass_with_a_database_url_exported_in_the_shell(
     assert result.returncode == 0, describe(result)
 
 
-# The profiles whose registry entry has a recipe for the add-resource skill.
-RESOURCE_PROFILES = [
-    name for name, traits in PROFILE_TRAITS.items() if traits.get("resource_recipe")
-]
+# The profiles with a recipe for the add-resource skill (includes/recipes.yml).
+RESOURCE_PROFILES = [name for name in PROFILES if RESOURCE_RECIPES.get(name, {}).get("steps")]
 
 
 _followed: dict[str, tuple[Path, list[subprocess.CompletedProcess[str]]]] = {}
@@ -472,11 +471,13 @@ def test_sqlite_project_suite_also_passes_on_postgresql(
     assert result.returncode == 0, describe(result)
 
 
-# For each profile (its entry in includes/profiles.yml): a module, the import it gains, and the
+# For each profile (its expectations in tests/profiles.yml): a module, the import it gains, and the
 # contract that must then break.
 WRONG_WAY_IMPORTS = {
-    name: [(case["module"], case["line"], case["contract"]) for case in traits["wrong_way_imports"]]
-    for name, traits in PROFILE_TRAITS.items()
+    name: [
+        (case["module"], case["line"], case["contract"]) for case in expected["wrong_way_imports"]
+    ]
+    for name, expected in PROFILE_EXPECTATIONS.items()
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from support import (
     ENFORCED_RULES,
-    PROFILE_TRAITS,
+    PROFILE_EXPECTATIONS,
     PROFILES,
     SQL_PROFILES,
     CloudFormationLoader,
@@ -114,9 +114,9 @@ def test_ci_answer_decides_the_ci_file(ci: str, expected: set[str]) -> None:
 
 
 # Paths only one profile has, where the trees differ as their architectures do, and the modules
-# `jwt` adds: each profile's entry in the registry (includes/profiles.yml) lists them.
-CHARACTERISTIC_PATHS = {name: traits["own_paths"] for name, traits in PROFILE_TRAITS.items()}
-JWT_MODULES = {name: traits["jwt_modules"] for name, traits in PROFILE_TRAITS.items()}
+# `jwt` adds: each profile's expectations (tests/profiles.yml) list them.
+CHARACTERISTIC_PATHS = {name: PROFILE_EXPECTATIONS[name]["own_paths"] for name in PROFILES}
+JWT_MODULES = {name: PROFILE_EXPECTATIONS[name]["jwt_modules"] for name in PROFILES}
 
 
 @pytest.mark.parametrize("profile", PROFILES)

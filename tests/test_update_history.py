@@ -83,9 +83,17 @@ def shown(history: Path, commit: str, path: str) -> str | None:
 def current_shape(history: Path, profile: str) -> str:
     """The first commit whose add-resource skill for `profile` the scripted engineer can follow."""
     skill, registry = "includes/ai/skills/add-resource.md.jinja", "includes/profiles.yml"
-    for commit in git(history, "log", "--reverse", "--format=%H", "--", skill, registry).split():
+    # The recipes were in the registry's entries until they got a file of their own.
+    recipes = "includes/recipes.yml"
+    log = git(history, "log", "--reverse", "--format=%H", "--", skill, registry, recipes)
+    for commit in log.split():
         skill_text, registry_text = shown(history, commit, skill), shown(history, commit, registry)
         if skill_text is None or registry_text is None or "Keep as they are" not in skill_text:
+            continue
+        recipes_text = shown(history, commit, recipes)
+        if recipes_text is not None:
+            if (yaml.safe_load(recipes_text) or {}).get(profile, {}).get("steps"):
+                return commit
             continue
         entries = {entry["name"]: entry for entry in yaml.safe_load(registry_text)}
         if entries.get(profile, {}).get("resource_recipe"):
