@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import json
 import os
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +164,28 @@ def rendered(**answers: Any) -> Path:
             shutil.rmtree(partial, ignore_errors=True)
     _shared[key] = home / "project"
     return _shared[key]
+
+
+@contextmanager
+def shared_mypy_cache(profile: str) -> Iterator[dict[str, str]]:
+    """The environment that points mypy at the cache this run keeps for the profile's projects,
+    held for the block: one mypy at a time writes a cache (mypy does not share one between
+    concurrent runs), and the next project of the profile rechecks only what differs.
+
+    mypy keys its cache by Python version and validates each module by its source's hash, so a
+    variant's own modules and dependencies are checked anew; what every variant shares (FastAPI,
+    Pydantic, SQLAlchemy and the profile's unchanged modules) is checked once per run."""
+    if SHARED_RENDERS is None:  # outside pytest: a cache of the project's own
+        yield {}
+        return
+    cache = SHARED_RENDERS.parent / "shared-mypy-caches" / profile
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache.parent / f"{profile}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield {"MYPY_CACHE_DIR": str(cache)}
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def fresh_copy(destination: Path, **answers: Any) -> Path:

@@ -32,6 +32,7 @@ from support import (
     python_for,
     quick_if_default,
     run,
+    shared_mypy_cache,
     single_option_variants,
 )
 
@@ -62,6 +63,19 @@ def installed_project(variant: Variant, factory: pytest.TempPathFactory) -> Path
     return _installed[variant.id]
 
 
+@contextmanager
+def checked_with_shared_caches(
+    variant: Variant, command: list[str] | tuple[str, ...]
+) -> Iterator[dict[str, str]]:
+    """The environment for one check: mypy with the cache the variant's profile shares this run
+    (support.shared_mypy_cache), any other check as it is."""
+    if "mypy" not in command:
+        yield {}
+        return
+    with shared_mypy_cache(variant.answers["profile"]) as extra:
+        yield extra
+
+
 def grouped(variants: list[Variant], *, quick: bool = False) -> list[pytest.ParameterSet]:
     """Each variant's tests on one worker, sharing its install; with `quick`, a profile's defaults
     are also part of the quick check (`-m quick`)."""
@@ -85,7 +99,8 @@ def test_static_check_passes(
 ) -> None:
     project = installed_project(variant, tmp_path_factory)
 
-    result = run(CHECKS[check], project, env_for(variant))
+    with checked_with_shared_caches(variant, CHECKS[check]) as extra:
+        result = run(CHECKS[check], project, env_for(variant, **extra))
 
     assert result.returncode == 0, describe(result)
 
@@ -372,8 +387,11 @@ def test_a_module_that_breaks_a_checked_standard_fails_the_projects_checks(
 ) -> None:
     project = installed_project(variant, tmp_path_factory)
     enforced = ENFORCED_RULES[rule]
-    with file_claude_wrote(project, enforced.breaking) as broken:
-        result = run([*enforced.check, str(broken)], project, env_for(variant))
+    with (
+        file_claude_wrote(project, enforced.breaking) as broken,
+        checked_with_shared_caches(variant, enforced.check) as extra,
+    ):
+        result = run([*enforced.check, str(broken)], project, env_for(variant, **extra))
 
     assert result.returncode != 0, describe(result)
     assert enforced.finding in result.stdout, describe(result)
