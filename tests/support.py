@@ -166,21 +166,28 @@ def rendered(**answers: Any) -> Path:
     return _shared[key]
 
 
+# Where the static checks keep mypy's caches, one per profile, from run to run (mypy's own
+# incremental cache, as a developer's `.mypy_cache` is): `ARCHETYPE_MYPY_CACHE` moves them.
+MYPY_CACHES = Path(
+    os.environ.get("ARCHETYPE_MYPY_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archetype-tests" / "mypy"
+)
+
+
 @contextmanager
 def shared_mypy_cache(profile: str) -> Iterator[dict[str, str]]:
-    """The environment that points mypy at the cache this run keeps for the profile's projects,
-    held for the block: one mypy at a time writes a cache (mypy does not share one between
-    concurrent runs), and the next project of the profile rechecks only what differs.
+    """The environment that points mypy at the cache the profile's projects share, held for the
+    block: one mypy at a time writes a cache (mypy does not share one between concurrent runs,
+    whether xdist workers or other sessions), and the next project of the profile rechecks only
+    what differs.
 
-    mypy keys its cache by Python version and validates each module by its source's hash, so a
-    variant's own modules and dependencies are checked anew; what every variant shares (FastAPI,
-    Pydantic, SQLAlchemy and the profile's unchanged modules) is checked once per run."""
-    if SHARED_RENDERS is None:  # outside pytest: a cache of the project's own
-        yield {}
-        return
-    cache = SHARED_RENDERS.parent / "shared-mypy-caches" / profile
+    mypy keys its cache by its own version and the Python version, and takes a module from it only
+    when the module's source has the same hash; so a variant's own modules and dependencies, and
+    whatever a change touched, are checked anew, and what they share (FastAPI, Pydantic,
+    SQLAlchemy, the profile's unchanged modules) is not checked again."""
+    cache = MYPY_CACHES / profile
     cache.mkdir(parents=True, exist_ok=True)
-    with (cache.parent / f"{profile}.lock").open("w") as lock:
+    with (MYPY_CACHES / f"{profile}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield {"MYPY_CACHE_DIR": str(cache)}
