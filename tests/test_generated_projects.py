@@ -620,7 +620,8 @@ def test_ordering_leaves_the_ddd_app_the_way_its_standards_say(tmp_path: Path) -
         *CHECKS.values(),
         ["uv", "run", "pytest", "-p", "no:cacheprovider"],
     ):
-        result = run(command, project, env)
+        with checked_with_shared_caches(Variant("ddd", {"profile": "ddd"}), command) as extra:
+            result = run(command, project, env | extra)
         assert result.returncode == 0, describe(result)
     database = f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
     migrated = run(
