@@ -66,16 +66,31 @@ TEST_SUITE_TIMES = [
     "## The template's own tests",
     "",
     "Timed by hand with `time`, not by this script (it copies these lines from"
-    " `TEST_SUITE_TIMES` in benchmarks/run.py).",
+    " `TEST_SUITE_TIMES` in benchmarks/run.py). The machines are shared: the load average"
+    " (other engineers' suites on the same 2 cores) is given with each figure, and CPU time"
+    " (`time`'s user + sys, the tests' subprocesses included) is the fairer comparison.",
     "",
     "| command | what it covers | wall time | measured |",
     "|---|---|---|---|",
     "| `uv run pytest -m quick` (28 tests) | each profile's defaults: a clean render, readable"
-    " files, `uv sync`, ruff, mypy, lint-imports and the project's own pytest | 6 min 24 s,"
-    " then 5 min 15 s (`time`: user 2 min 28 s, 2 min 10 s) | 2026-12-06 12:48 and 13:08 UTC,"
-    " commit `80dc7bc`, 2 cores, while two other suites ran (load average 8-10) |",
-    "| `uv run pytest` (1,141 tests) | everything (README, Developing the template) | not yet"
-    " measured with the shared renders; 28-34 min in CI before them (issue #33) | |",
+    " files, `uv sync`, ruff, mypy, lint-imports and the project's own pytest | 1 min 27 s"
+    " (CPU 1 min 30 s) | 2026-12-06 15:05 UTC, commit `1f57ae3` (before the shared mypy"
+    " caches), 2 cores, idle as it started (load average 0.1, 3.3 at its end) |",
+    "| same | same, mypy's caches empty | 8 min 22 s (CPU 1 min 53 s) | 2026-12-06 15:19"
+    " UTC, commit `7262794`, while other suites ran (load average 12-14) |",
+    "| same | same, mypy's caches from the run before (a repeated quick check) | 7 min 29 s"
+    " (CPU 1 min 28 s; each mypy test under 15 s, was 60-90 s) | 2026-12-06 15:27 UTC,"
+    " commit `7262794`, while other suites ran (load average 14-17) |",
+    '| `-k "test_static_check_passes and mypy and layered"` (16 tests: layered\'s variants,'
+    " each test with its variant's render and `uv sync`) | mypy strict on every layered variant"
+    " | 5 min 50 s (CPU 2 min 40 s, tests' sum 617 s) before the shared cache; 3 min 17 s"
+    " (CPU 1 min 17 s, tests' sum 287 s) with it | 2026-12-06 15:09 and 15:15 UTC, commits"
+    " `1f57ae3` and `8e4e9a8` (the same cache, kept for the run then, empty as it started),"
+    " load average 10-14 and 12 |",
+    "| `uv run pytest` (1,190 tests) | everything (README, Developing the template) |"
+    " not measured to its end this turn: a run started 15:19 UTC had 12% done (148 tests) after"
+    " 16 minutes under load average 12-16 (the quick checks above ran beside it) and was"
+    " stopped; 40-52 min in CI before the shared mypy caches (issue #33) | |",
     "",
 ]
 
