@@ -500,21 +500,36 @@ WRONG_WAY_IMPORTS = {
 
 
 @pytest.mark.parametrize(
-    ("profile", "module", "line", "contract"),
-    [(profile, *case) for profile in PROFILES for case in WRONG_WAY_IMPORTS[profile]],
+    ("variant", "module", "line", "contract"),
+    [
+        pytest.param(
+            variant, *case, marks=pytest.mark.xdist_group(variant.id), id=f"{variant.id}-{i}"
+        )
+        for variant in DEFAULTS
+        for i, case in enumerate(WRONG_WAY_IMPORTS[variant.answers["profile"]])
+    ],
 )
 def test_a_wrong_way_import_breaks_a_contract(
-    tmp_path: Path, profile: str, module: str, line: str, contract: str
+    variant: Variant,
+    module: str,
+    line: str,
+    contract: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    project = fresh_copy(tmp_path / "project", profile=profile)
-    env = project_env(python_for("3.11"))
-    assert run(["uv", "sync"], project, env).returncode == 0
+    """On the profile's installed defaults (its static checks' install, on their worker), the
+    module put back as it was after."""
+    project = installed_project(variant, tmp_path_factory)
+    env = env_for(variant)
     assert run(["uv", "run", "lint-imports"], project, env).returncode == 0
     target = project / "src" / "my_service" / module
-    target.write_text(f"{line}  # noqa\n{target.read_text()}")
+    original = target.read_text()
+    target.write_text(f"{line}  # noqa\n{original}")
 
     # Wide enough that import-linter prints each contract's name and verdict on one line.
-    result = run(["uv", "run", "lint-imports"], project, env | {"COLUMNS": "400"})
+    try:
+        result = run(["uv", "run", "lint-imports"], project, env | {"COLUMNS": "400"})
+    finally:
+        target.write_text(original)
 
     assert result.returncode != 0
     broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]
