@@ -503,10 +503,13 @@ WRONG_WAY_IMPORTS = {
     ("variant", "module", "line", "contract"),
     [
         pytest.param(
-            variant, *case, marks=pytest.mark.xdist_group(variant.id), id=f"{variant.id}-{i}"
+            variant,
+            *case,
+            marks=pytest.mark.xdist_group(variant.id),
+            id="-".join([variant.answers["profile"], *case]),
         )
         for variant in DEFAULTS
-        for i, case in enumerate(WRONG_WAY_IMPORTS[variant.answers["profile"]])
+        for case in WRONG_WAY_IMPORTS[variant.answers["profile"]]
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract(
