@@ -87,6 +87,11 @@ TEST_SUITE_TIMES = [
     " (CPU 1 min 17 s, tests' sum 287 s) with it | 2026-12-06 15:09 and 15:15 UTC, commits"
     " `1f57ae3` and `8e4e9a8` (the same cache, kept for the run then, empty as it started),"
     " load average 10-14 and 12 |",
+    "| `-k wrong_way` (23 tests: a wrong-way import breaks a layer contract, every profile) |"
+    " import-linter on each profile's defaults | 4 min 21 s (CPU 1 min 0 s), each test on a"
+    " fresh copy with its own `uv sync`; 3 min 59 s (CPU 48 s) on its profile's installed"
+    " defaults, module put back after (in the full suite the static checks' install) |"
+    " 2026-12-06 15:43 and 15:39 UTC, commits `1f57ae3` and `8b277c1`, load average 16-20 |",
     "| `uv run pytest` (1,190 tests) | everything (README, Developing the template) |"
     " not measured to its end this turn: a run started 15:19 UTC had 12% done (148 tests) after"
     " 16 minutes under load average 12-16 (the quick checks above ran beside it) and was"
