@@ -81,6 +81,9 @@ TEST_SUITE_TIMES = [
     "| same | same, mypy's caches from the run before (a repeated quick check) | 7 min 29 s"
     " (CPU 1 min 28 s; each mypy test under 15 s, was 60-90 s) | 2026-12-06 15:27 UTC,"
     " commit `7262794`, while other suites ran (load average 14-17) |",
+    "| same | same, mypy's caches from the earlier runs of the day | 2 min 38 s (CPU 1 min"
+    " 24 s) | 2026-12-06 15:52 UTC, commit `e74dc5c`, while other suites ran (load average"
+    " 10-14) |",
     '| `-k "test_static_check_passes and mypy and layered"` (16 tests: layered\'s variants,'
     " each test with its variant's render and `uv sync`) | mypy strict on every layered variant"
     " | 5 min 50 s (CPU 2 min 40 s, tests' sum 617 s) before the shared cache; 3 min 17 s"
