@@ -68,7 +68,9 @@ TEST_SUITE_TIMES = [
     "Timed by hand with `time`, not by this script (it copies these lines from"
     " `TEST_SUITE_TIMES` in benchmarks/run.py). The machines are shared: the load average"
     " (other engineers' suites on the same 2 cores) is given with each figure, and CPU time"
-    " (`time`'s user + sys, the tests' subprocesses included) is the fairer comparison.",
+    " (`time`'s user + sys, the tests' subprocesses included) is the fairer comparison. The"
+    " branch's commits were measured on `1f57ae3` and then rebased onto `f7a00e6` (the registry's"
+    " split, renders byte-identical), under the hashes given here.",
     "",
     "| command | what it covers | wall time | measured |",
     "|---|---|---|---|",
@@ -77,24 +79,24 @@ TEST_SUITE_TIMES = [
     " (CPU 1 min 30 s) | 2026-12-06 15:05 UTC, commit `1f57ae3` (before the shared mypy"
     " caches), 2 cores, idle as it started (load average 0.1, 3.3 at its end) |",
     "| same | same, mypy's caches empty | 8 min 22 s (CPU 1 min 53 s) | 2026-12-06 15:19"
-    " UTC, commit `7262794`, while other suites ran (load average 12-14) |",
+    " UTC, commit `5106472`, while other suites ran (load average 12-14) |",
     "| same | same, mypy's caches from the run before (a repeated quick check) | 7 min 29 s"
     " (CPU 1 min 28 s; each mypy test under 15 s, was 60-90 s) | 2026-12-06 15:27 UTC,"
-    " commit `7262794`, while other suites ran (load average 14-17) |",
+    " commit `5106472`, while other suites ran (load average 14-17) |",
     "| same | same, mypy's caches from the earlier runs of the day | 2 min 38 s (CPU 1 min"
-    " 24 s) | 2026-12-06 15:52 UTC, commit `e74dc5c`, while other suites ran (load average"
+    " 24 s) | 2026-12-06 15:52 UTC, commit `6dea629`, while other suites ran (load average"
     " 10-14) |",
     '| `-k "test_static_check_passes and mypy and layered"` (16 tests: layered\'s variants,'
     " each test with its variant's render and `uv sync`) | mypy strict on every layered variant"
     " | 5 min 50 s (CPU 2 min 40 s, tests' sum 617 s) before the shared cache; 3 min 17 s"
     " (CPU 1 min 17 s, tests' sum 287 s) with it | 2026-12-06 15:09 and 15:15 UTC, commits"
-    " `1f57ae3` and `8e4e9a8` (the same cache, kept for the run then, empty as it started),"
+    " `1f57ae3` and `8241627` (the same cache, kept for the run then, empty as it started),"
     " load average 10-14 and 12 |",
     "| `-k wrong_way` (23 tests: a wrong-way import breaks a layer contract, every profile) |"
     " import-linter on each profile's defaults | 4 min 21 s (CPU 1 min 0 s), each test on a"
     " fresh copy with its own `uv sync`; 3 min 59 s (CPU 48 s) on its profile's installed"
     " defaults, module put back after (in the full suite the static checks' install) |"
-    " 2026-12-06 15:43 and 15:39 UTC, commits `1f57ae3` and `8b277c1`, load average 16-20 |",
+    " 2026-12-06 15:43 and 15:39 UTC, commits `1f57ae3` and `629a277`, load average 16-20 |",
     "| `uv run pytest` (1,190 tests) | everything (README, Developing the template) |"
     " not measured to its end this turn: a run started 15:19 UTC had 12% done (148 tests) after"
     " 16 minutes under load average 12-16 (the quick checks above ran beside it) and was"
