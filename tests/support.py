@@ -88,7 +88,10 @@ def single_option_variants(profile: str) -> list[Variant]:
             ),
         ]
     else:
-        variants += [Variant(f"{profile}-tracer", {**base, "tracer": True})]
+        variants += [
+            Variant(f"{profile}-tracer", {**base, "tracer": True}),
+            Variant(f"{profile}-jobs", {**base, "jobs": True}),
+        ]
     variants += [
         Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
         Variant(f"{profile}-gitlab", {**base, "ci": "gitlab"}),

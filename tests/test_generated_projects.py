@@ -175,7 +175,8 @@ def test_the_sam_template_passes_cfn_lint(
 SECOND_OPINIONS = [
     variant
     for variant in VARIANTS
-    if variant.id.endswith(("-defaults", "-production")) or variant.id == "serverless-jwt"
+    if variant.id.endswith(("-defaults", "-production"))
+    or variant.id in ("serverless-jwt", "serverless-jobs")
 ]
 PYRIGHT = ["uv", "run", "--with", "pyright==1.1.414", "pyright"]
 DEPTRY = ["uv", "run", "--with", "deptry==0.25.1", "deptry"]

@@ -107,6 +107,7 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "docker=true"], "docker", "leave it out (serverless uses SAM)"),
     (["profile=layered", "database=dynamodb"], "database", "choose sqlite or postgresql"),
     (["profile=ddd", "tracer=true"], "tracer", "leave it out"),
+    (["profile=layered", "jobs=true"], "jobs", "not yet for this profile"),
     (["deploy=kubernetes"], "deploy", "needs docker and database=postgresql"),
     (["profile=serverless", "telemetry=opentelemetry"], "telemetry", "leave it out"),
     (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),

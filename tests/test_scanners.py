@@ -45,7 +45,7 @@ def fullest(profile: str) -> dict[str, Any]:
             "telemetry": "opentelemetry",
         }
     if PROFILE_TRAITS[profile]["on_lambda"]:
-        answers |= {"tracer": True}
+        answers |= {"tracer": True, "jobs": True}
     return answers
 
 

@@ -1,0 +1,1 @@
+"""Outbound clients: typed adapters for the external APIs the service calls, behind ports."""
