@@ -27,6 +27,11 @@ QUEUE_OBJECT_PREFIX = "procrastinate_"
 # and reads a literal `::` as a cast only when escaped.
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
+# A worker records a heartbeat every 10 s; one silent this long was killed (kill -9, a lost node)
+# and its running jobs are run again by the periodic task below.
+STALLED_AFTER_SECONDS = 60.0
+RETRY_STALLED_JOBS = "queue.retry_stalled_jobs"
+
 
 def owned_by_queue(name: str | None) -> bool:
     """Whether a database object belongs to the job queue rather than to the service's tables."""
@@ -84,6 +89,17 @@ def conninfo(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+async def retry_stalled_jobs(queue: procrastinate.App, *, seconds_since_heartbeat: float) -> int:
+    """Queue again the jobs left running by workers that stopped sending heartbeats; how many.
+    A job is therefore at least once: its effect must be harmless to repeat."""
+    stalled = list(
+        await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat)
+    )
+    for job in stalled:
+        await queue.job_manager.retry_job(job)
+    return len(stalled)
+
+
 def create_job_queue(settings: Settings) -> procrastinate.App:
     """The queue with every task registered; it opens no connection until `open_async()`."""
     connector = TransactionalConnector(
@@ -93,4 +109,11 @@ def create_job_queue(settings: Settings) -> procrastinate.App:
     )
     queue = procrastinate.App(connector=connector)
     register_item_tasks(queue, settings)
+
+    # Every minute, deferred once whatever the number of workers (the queue deduplicates it).
+    @queue.periodic(cron="* * * * *", periodic_id=RETRY_STALLED_JOBS)
+    @queue.task(name=RETRY_STALLED_JOBS, queueing_lock=RETRY_STALLED_JOBS)
+    async def retry_stalled(timestamp: int) -> None:
+        await retry_stalled_jobs(queue, seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+
     return queue
