@@ -65,6 +65,14 @@ def quick_if_default(variant: Variant) -> list[pytest.MarkDecorator]:
     return [pytest.mark.quick] if variant.id in QUICK_VARIANTS else []
 
 
+def jobs_offered(profile: str) -> bool:
+    """Whether the questionnaire offers `jobs` to the SQL profile (copier.yml says the same): so
+    far where a request reaches its data through one Core connection, on PostgreSQL (docs/jobs.md).
+    serverless has jobs of its own shape (its variants)."""
+    traits = PROFILE_TRAITS[profile]
+    return bool(traits["sql"]) and not traits["orm"]
+
+
 def single_option_variants(profile: str) -> list[Variant]:
     """The profile's defaults, then each option changed on its own (cookiecutter-django style)."""
     base = {"profile": profile}
@@ -74,6 +82,11 @@ def single_option_variants(profile: str) -> list[Variant]:
             Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
             Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
             Variant(f"{profile}-no-docker", {**base, "docker": False}),
+            *(
+                [Variant(f"{profile}-jobs", {**base, "database": "postgresql", "jobs": True})]
+                if jobs_offered(profile)
+                else []
+            ),
             Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
             # Everything a production deployment turns on, together.
             Variant(

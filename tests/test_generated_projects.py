@@ -175,15 +175,15 @@ def test_the_sam_template_passes_cfn_lint(
 SECOND_OPINIONS = [
     variant
     for variant in VARIANTS
-    if variant.id.endswith(("-defaults", "-production"))
-    or variant.id in ("serverless-jwt", "serverless-jobs")
+    if variant.id.endswith(("-defaults", "-production", "-jobs")) or variant.id == "serverless-jwt"
 ]
 PYRIGHT = ["uv", "run", "--with", "pyright==1.1.414", "pyright"]
 DEPTRY = ["uv", "run", "--with", "deptry==0.25.1", "deptry"]
 # Declared but never imported by `src/`, on purpose: the server and the migration tool run from
 # the command line, SQLAlchemy loads the database driver the URL names, Pydantic's EmailStr
-# imports email-validator itself, and limits loads redis-py for a redis:// storage.
-USED_WITHOUT_AN_IMPORT = "uvicorn|alembic|asyncpg|aiosqlite|email-validator|redis"
+# imports email-validator itself, limits loads redis-py for a redis:// storage, and procrastinate
+# connects through psycopg (jobs).
+USED_WITHOUT_AN_IMPORT = "uvicorn|alembic|asyncpg|aiosqlite|email-validator|redis|psycopg"
 
 
 @pytest.mark.parametrize("variant", grouped(SECOND_OPINIONS))

@@ -107,11 +107,23 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "docker=true"], "docker", "leave it out (serverless uses SAM)"),
     (["profile=layered", "database=dynamodb"], "database", "choose sqlite or postgresql"),
     (["profile=ddd", "tracer=true"], "tracer", "leave it out"),
-    (["profile=layered", "jobs=true"], "jobs", "not yet for this profile"),
     (["deploy=kubernetes"], "deploy", "needs docker and database=postgresql"),
     (["profile=serverless", "telemetry=opentelemetry"], "telemetry", "leave it out"),
     (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
+    # jobs (issue 34) is built for model-first on PostgreSQL and for serverless so far: every other
+    # profile is refused naming what works, and so is SQLite, which cannot hold the queue.
+    (
+        ["profile=layered", "database=postgresql", "jobs=true"],
+        "jobs",
+        "for now only profile=model-first",
+    ),
+    (
+        ["profile=ddd", "database=postgresql", "jobs=true"],
+        "jobs",
+        "for now only profile=model-first",
+    ),
+    (["profile=model-first", "jobs=true"], "jobs", "needs database=postgresql"),
 ]
 
 

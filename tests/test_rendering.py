@@ -19,6 +19,7 @@ from support import (
     SQL_PROFILES,
     CloudFormationLoader,
     Variant,
+    jobs_offered,
     project_files,
     python_for,
     quick_if_default,
@@ -177,6 +178,48 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(profile: str) -> None:
         assert (project / "migrations" / "versions" / "template_0002_create_users.py").is_file()
     else:
         assert "UsersTable:" in (project / "template.yaml").read_text()
+
+
+JOB_FILES = {
+    "src/my_service/jobs/queue.py",
+    "src/my_service/jobs/webhooks.py",
+    "src/my_service/jobs/retries.py",
+    "src/my_service/jobs/items.py",
+    "src/my_service/worker.py",
+    "migrations/versions/template_0005_create_job_queue.py",
+    "tests/integration/test_jobs.py",
+    "tests/unit/test_webhooks.py",
+}
+JOB_DEPENDENCIES = ("procrastinate", "psycopg", "httpx")
+
+
+def dependencies_of(project: Path) -> list[str]:
+    return tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_without_jobs_no_job_code_or_dependency_renders(profile: str) -> None:
+    project = rendered(profile=profile)
+
+    assert not (project / "src" / "my_service" / "jobs").exists()
+    assert not list(project.glob("migrations/versions/*job_queue*"))
+    assert not [d for d in dependencies_of(project) if d.startswith(JOB_DEPENDENCIES)]
+    assert "ITEM_WEBHOOK_URL" not in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize("profile", [profile for profile in PROFILES if jobs_offered(profile)])
+def test_jobs_adds_the_worker_the_queue_its_migration_and_its_tests(profile: str) -> None:
+    project = rendered(profile=profile, database="postgresql", jobs=True)
+
+    files = {path.relative_to(project).as_posix() for path in project_files(project)}
+    assert files >= JOB_FILES, sorted(JOB_FILES - files)
+    assert {d.split(">")[0].split("[")[0] for d in dependencies_of(project)} >= set(
+        JOB_DEPENDENCIES
+    )
+    for setting in ("ITEM_WEBHOOK_URL", "ITEM_WEBHOOK_SECRET", "WORKER_CONCURRENCY"):
+        assert setting in (project / ".env.example").read_text(), setting
+        assert f"`{setting}`" in (project / "README.md").read_text(), setting
+    assert "## Jobs" in (project / "docs" / "STANDARDS.md").read_text()
 
 
 def test_serverless_has_no_sql_migrations_or_docker() -> None:

@@ -1,0 +1,31 @@
+"""When a failed job runs again: exponential backoff with full jitter, for retryable errors only."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate.jobs import Job
+
+from .webhooks import DeliveryError
+
+
+class JitteredBackoff(BaseRetryStrategy):
+    """Retries a job whose error says repeating could succeed, up to `max_attempts` runs in all,
+    each after a random wait below `base * 2 ** attempts` (at most `cap`): retries of many jobs that
+    failed together spread out instead of arriving together. A job out of attempts, or whose error
+    says repeating cannot help, ends `failed`, where a person can see it and retry it."""
+
+    def __init__(self, *, max_attempts: int, base_seconds: float, cap_seconds: float) -> None:
+        self.max_attempts = max_attempts
+        self.base_seconds = base_seconds
+        self.cap_seconds = cap_seconds
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if not (isinstance(exception, DeliveryError) and exception.retryable):
+            return None
+        # `attempts` counts the runs before this one.
+        if job.attempts + 1 >= self.max_attempts:
+            return None
+        ceiling = min(self.cap_seconds, self.base_seconds * 2**job.attempts)
+        wait = random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
+        return RetryDecision(retry_at=datetime.now(UTC) + timedelta(seconds=wait))
