@@ -457,3 +457,97 @@ def test_the_report_names_each_file_left_in_conflict(tmp_path: Path) -> None:
 
     assert "1 file(s) in conflict" in text
     assert "\n  pyproject.toml\n" in text
+
+
+# --- merge_import_conflicts.py: conflicts between import lines ---------------------------------
+
+merging = load_hook("merge_import_conflicts")
+
+BASE = (
+    '"""The model."""\n\nfrom shop.shared_kernel.domain import Root\n\n'
+    "from .events import ItemCreated\n\n\nclass Item(Root): ...\n"
+)
+TEMPLATE = (
+    '"""The model."""\n\nfrom ....shared_kernel.domain import Root\n'
+    "from .events import ItemCreated\n\n\nclass Item(Root): ...\n"
+)
+TEAM = (
+    '"""The model."""\n\nfrom shop.shared_kernel.domain import Root\n\n'
+    "from .events import ItemCreated, TagCreated\n\n\nclass Item(Root): ...\n"
+)
+SETTLED = (
+    '"""The model."""\n\nfrom ....shared_kernel.domain import Root\n'
+    "from .events import ItemCreated, TagCreated\n\n\nclass Item(Root): ...\n"
+)
+MODEL = "src/shop/contexts/catalog/domain/model.py"
+
+
+def in_conflict(project: Path, team: str, template: str) -> Path:
+    """A project whose model.py an update left in conflict, as Copier leaves it."""
+    path = project / MODEL
+    path.parent.mkdir(parents=True)
+    path.write_text(team)
+    git_repository(project)
+    (project / "base.py").write_text(BASE)
+    (project / "new.py").write_text(template)
+    labels = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
+    subprocess.run(["git", "merge-file", *labels, MODEL, "base.py", "new.py"], cwd=project)
+    (project / "base.py").unlink()
+    (project / "new.py").unlink()
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", MODEL], cwd=project, capture_output=True, text=True
+    ).stdout.strip()
+    index = f"0 {'0' * 40}\t{MODEL}\n100644 {blob} 2\t{MODEL}\n100644 {blob} 3\t{MODEL}\n"
+    subprocess.run(["git", "update-index", "--index-info"], cwd=project, input=index, text=True)
+    return path
+
+
+def unmerged(project: Path) -> list[str]:
+    return subprocess.run(
+        ["git", "diff", "--name-only", "--diff-filter=U"],
+        cwd=project, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+
+
+def test_a_team_import_beside_the_templates_rewritten_ones_is_settled(tmp_path: Path) -> None:
+    path = in_conflict(tmp_path, TEAM, TEMPLATE)
+    assert "<<<<<<< before updating" in path.read_text()
+    assert unmerged(tmp_path) == [MODEL]
+
+    merging.main(tmp_path, "shop")
+
+    assert path.read_text() == SETTLED
+    assert unmerged(tmp_path) == []
+
+
+def test_settling_twice_is_settling_once(tmp_path: Path) -> None:
+    path = in_conflict(tmp_path, TEAM, TEMPLATE)
+    merging.main(tmp_path, "shop")
+    once = snapshot(tmp_path)
+
+    merging.main(tmp_path, "shop")
+
+    assert snapshot(tmp_path) == once
+    assert path.read_text() == SETTLED
+
+
+def test_a_conflict_where_the_template_imports_more_is_left_to_the_team(tmp_path: Path) -> None:
+    template = TEMPLATE.replace("import ItemCreated", "import ItemCreated, ItemRenamed")
+    path = in_conflict(tmp_path, TEAM, template)
+    before = path.read_text()
+
+    merging.main(tmp_path, "shop")
+
+    assert path.read_text() == before
+    assert unmerged(tmp_path) == [MODEL]
+
+
+def test_a_conflict_beyond_imports_is_left_to_the_team(tmp_path: Path) -> None:
+    team = TEAM.replace("\n\nfrom .events", "\nLIMIT = 3\n\nfrom .events")
+    path = in_conflict(tmp_path, team, TEMPLATE)
+    before = path.read_text()
+
+    merging.main(tmp_path, "shop")
+
+    assert path.read_text() == before
+    assert unmerged(tmp_path) == [MODEL]
