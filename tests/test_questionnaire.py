@@ -116,12 +116,12 @@ IMPOSSIBLE_COMBINATIONS = [
     (
         ["profile=layered", "database=postgresql", "jobs=true"],
         "jobs",
-        "for now only profile=model-first",
+        "profile=model-first or serverless",
     ),
     (
         ["profile=ddd", "database=postgresql", "jobs=true"],
         "jobs",
-        "for now only profile=model-first",
+        "profile=model-first or serverless",
     ),
     (["profile=model-first", "jobs=true"], "jobs", "needs database=postgresql"),
 ]
