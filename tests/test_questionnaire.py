@@ -116,12 +116,12 @@ IMPOSSIBLE_COMBINATIONS = [
     (
         ["profile=layered", "database=postgresql", "jobs=true"],
         "jobs",
-        "profile=model-first or serverless",
+        "needs profile=model-first or serverless",
     ),
     (
         ["profile=ddd", "database=postgresql", "jobs=true"],
         "jobs",
-        "profile=model-first or serverless",
+        "needs profile=model-first or serverless",
     ),
     (["profile=model-first", "jobs=true"], "jobs", "needs database=postgresql"),
 ]
