@@ -100,10 +100,10 @@ TEST_SUITE_TIMES = [
     " fresh copy with its own `uv sync`; 3 min 59 s (CPU 48 s) on its profile's installed"
     " defaults, module put back after (in the full suite the static checks' install) |"
     " 2026-12-06 15:43 and 15:39 UTC, commits `1f57ae3` and `629a277`, load average 16-20 |",
-    "| `uv run pytest` (1,190 tests) | everything (README, Developing the template) |"
-    " not measured to its end this turn: a run started 15:19 UTC had 12% done (148 tests) after"
-    " 16 minutes under load average 12-16 (the quick checks above ran beside it) and was"
-    " stopped; 40-52 min in CI before the shared mypy caches (issue #33) | |",
+    "| `uv run pytest` (1,236 tests) | everything (README, Developing the template) | 29 min"
+    " 36 s and 29 min 5 s of pytest in `.ci/run` on a fresh clone, its install aside (40-52 min"
+    " in CI before the shared mypy caches and the reused installs) | 2026-12-06 16:11 and 16:49"
+    " UTC, commits `a8221e0` and `5558222`, 2 cores, otherwise quiet (load average 2.4-4.9) |",
     "",
 ]
 
