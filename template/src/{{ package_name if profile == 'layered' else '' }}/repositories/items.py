@@ -7,18 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..core.errors import ConflictError
 from ..db import PageQuery
 from ..models.items import Item
-from ..records import ItemRecord
+from ..records import ItemChanges, ItemRecord
 
 # Columns, not Item objects: a page is only read, so it skips the session's identity map.
-_PAGE = PageQuery(select(Item.id, Item.name, Item.description).order_by(Item.id), Item.__table__)
+_PAGE = PageQuery(
+    select(Item.id, Item.name, Item.description, Item.origin).order_by(Item.id), Item.__table__
+)
 
 
 class SqlAlchemyItemRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, *, name: str, description: str) -> ItemRecord:
-        item = Item(name=name, description=description)
+    async def add(self, *, name: str, description: str, origin: str | None = None) -> ItemRecord:
+        item = Item(name=name, description=description, origin=origin)
         self._session.add(item)
         await self._flush(name)
         return _record(item)
@@ -35,22 +37,24 @@ class SqlAlchemyItemRepository:
         """One page, ordered by id, and the number of items in all pages."""
         rows, total = await _PAGE.run(self._session, limit=limit, offset=offset)
         records = [
-            ItemRecord(id=row["id"], name=row["name"], description=row["description"])
+            ItemRecord(
+                id=row["id"], name=row["name"], description=row["description"], origin=row["origin"]
+            )
             for row in rows
         ]
         return records, total
 
-    async def update(
-        self, item_id: int, *, name: str | None = None, description: str | None = None
-    ) -> ItemRecord | None:
-        """The item with its non-None fields changed; None if there is no such item."""
+    async def update(self, item_id: int, changes: ItemChanges) -> ItemRecord | None:
+        """The item with each field in `changes` set to its value; None if there is no such item."""
         item = await self._session.get(Item, item_id)
         if item is None:
             return None
-        if name is not None:
-            item.name = name
-        if description is not None:
-            item.description = description
+        if "name" in changes:
+            item.name = changes["name"]
+        if "description" in changes:
+            item.description = changes["description"]
+        if "origin" in changes:
+            item.origin = changes["origin"]
         await self._flush(item.name)
         return _record(item)
 
@@ -74,4 +78,4 @@ class SqlAlchemyItemRepository:
 
 
 def _record(item: Item) -> ItemRecord:
-    return ItemRecord(id=item.id, name=item.name, description=item.description)
+    return ItemRecord(id=item.id, name=item.name, description=item.description, origin=item.origin)

@@ -24,8 +24,10 @@ class ItemService:
     ) -> ItemRead:
         """A new item; asked again with the same key (by the same `caller`, if one is named), the
         item the first request created."""
+        # An unknown origin is left out, so a key stored before items had one matches its retry.
+        fingerprint = data.model_dump_json(exclude_none=True)
         item = await run_once(
-            keyed_request(CREATE_ITEM, idempotency_key, data.model_dump_json(), caller),
+            keyed_request(CREATE_ITEM, idempotency_key, fingerprint, caller),
             self._keys,
             lambda: self._add(data),
             dump=ItemRead.model_dump_json,
@@ -47,7 +49,7 @@ class ItemService:
     async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
         if changes.name is not None:
             await self._ensure_name_free(changes.name, other_than=item_id)
-        item = await self._items.update(item_id, name=changes.name, description=changes.description)
+        item = await self._items.update(item_id, changes.changes())
         if item is None:
             raise _not_found(item_id)
         await self._transaction.commit()
@@ -60,7 +62,10 @@ class ItemService:
 
     async def _add(self, data: ItemCreate) -> ItemRead:
         await self._ensure_name_free(data.name)
-        return _read(await self._items.add(name=data.name, description=data.description))
+        record = await self._items.add(
+            name=data.name, description=data.description, origin=data.origin
+        )
+        return _read(record)
 
     async def _ensure_name_free(self, name: str, *, other_than: int | None = None) -> None:
         # Two requests may still race past this check; the repository's unique index then

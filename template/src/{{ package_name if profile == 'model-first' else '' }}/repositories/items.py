@@ -16,17 +16,28 @@ class DBItemRow(TypedDict):
     id: int
     name: str
     description: str
+    origin: str | None
+
+
+class ItemChanges(TypedDict, total=False):
+    """The columns an update sets: a column absent is left as it is."""
+
+    name: str
+    description: str
+    origin: str | None
 
 
 # Exactly the columns a DBItemRow has: a read never fetches more than it returns.
-_COLUMNS = (items.c.id, items.c.name, items.c.description)
+_COLUMNS = (items.c.id, items.c.name, items.c.description, items.c.origin)
 
 
 _PAGE = PageQuery(sa.select(*_COLUMNS).order_by(items.c.id), items)
 
 
 def _item_row(row: RowMapping) -> DBItemRow:
-    return DBItemRow(id=row["id"], name=row["name"], description=row["description"])
+    return DBItemRow(
+        id=row["id"], name=row["name"], description=row["description"], origin=row["origin"]
+    )
 
 
 async def get(connection: AsyncConnection, item_id: int) -> DBItemRow | None:
@@ -43,8 +54,11 @@ async def list_page(
     return [_item_row(row) for row in rows], total
 
 
-async def insert(connection: AsyncConnection, *, name: str, description: str) -> DBItemRow:
-    statement = sa.insert(items).values(name=name, description=description).returning(*_COLUMNS)
+async def insert(
+    connection: AsyncConnection, *, name: str, description: str, origin: str | None = None
+) -> DBItemRow:
+    values = {"name": name, "description": description, "origin": origin}
+    statement = sa.insert(items).values(values).returning(*_COLUMNS)
     result = await _write(connection, statement, name=name)
     return _item_row(result.mappings().one())
 
@@ -52,17 +66,13 @@ async def insert(connection: AsyncConnection, *, name: str, description: str) ->
 async def update(
     connection: AsyncConnection,
     item_id: int,
-    *,
-    name: str | None = None,
-    description: str | None = None,
+    changes: ItemChanges,
 ) -> DBItemRow | None:
-    """Change the given fields (None leaves a field as it is); None if no such item exists."""
-    fields = {"name": name, "description": description}
-    changes = {column: value for column, value in fields.items() if value is not None}
+    """Set each column in `changes` to its value; None if no such item exists."""
     if not changes:
         return await get(connection, item_id)
     statement = sa.update(items).where(items.c.id == item_id).values(changes).returning(*_COLUMNS)
-    result = await _write(connection, statement, name=name)
+    result = await _write(connection, statement, name=changes.get("name"))
     row = result.mappings().one_or_none()
     return None if row is None else _item_row(row)
 

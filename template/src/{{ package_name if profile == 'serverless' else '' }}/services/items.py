@@ -14,7 +14,9 @@ class ItemService:
         self._items = items
 
     def create(self, data: ItemCreate) -> ItemRead:
-        item = ItemRead(id=uuid4(), name=data.name, description=data.description)
+        item = ItemRead(
+            id=uuid4(), name=data.name, description=data.description, origin=data.origin
+        )
         self._items.add(item)
         return item
 

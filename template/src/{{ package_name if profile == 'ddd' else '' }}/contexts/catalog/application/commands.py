@@ -1,6 +1,7 @@
 """What the catalog can be asked to change. Plain values in; handlers.py checks them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypedDict
 from uuid import UUID
 
 from ....shared_kernel.messages import Command
@@ -13,18 +14,26 @@ class CreateItem(Command[ItemView]):
 
     name: str
     description: str = ""
+    origin: str | None = None
     idempotency_key: str | None = None
     # Who sent it, when known: the key is then theirs alone (shared_kernel/idempotency.py).
     caller: str | None = None
 
 
+class ItemChanges(TypedDict, total=False):
+    """The fields a change sets: a field absent is left as it is; an origin of None is unknown."""
+
+    name: str
+    description: str
+    origin: str | None
+
+
 @dataclass(frozen=True)
 class ChangeItem(Command[None]):
-    """Changes the fields that are not None, if the item is still at `expected_version`."""
+    """Sets the fields in `changes`, if the item is still at `expected_version`."""
 
     item_id: UUID
-    name: str | None = None
-    description: str | None = None
+    changes: ItemChanges = field(default_factory=ItemChanges)
     # The version the client last read; None changes whatever version is current.
     expected_version: int | None = None
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from ....shared_kernel.errors import ConflictError, NotFoundError
 from ....shared_kernel.idempotency import keyed_request, run_once
 from ..domain.model import Item
-from ..domain.value_objects import ItemDescription, ItemName
+from ..domain.value_objects import ItemDescription, ItemName, ItemOrigin
 from .commands import ChangeItem, CreateItem, RemoveItem
 from .queries import ItemView
 from .unit_of_work import CatalogUnitOfWork
@@ -18,19 +18,23 @@ CREATE_ITEM = "create-item"
 async def create_item(command: CreateItem, uow: CatalogUnitOfWork) -> ItemView:
     name = ItemName(command.name)
     description = ItemDescription(command.description)
+    origin = _origin(command.origin)
 
     async def create() -> ItemView:
         await _ensure_item_name_is_free(uow, name)
-        item = Item.create(name, description)
+        item = Item.create(name, description, origin)
         await uow.items.add(item)
         return ItemView(
             id=item.id,
             name=item.name.value,
             description=item.description.value,
+            origin=None if item.origin is None else item.origin.value,
             version=item.version,
         )
 
-    payload = json.dumps([name.value, description.value])
+    # An unknown origin is left out, so a key stored before items had one still matches its retry.
+    fields = [name.value, description.value]
+    payload = json.dumps(fields if origin is None else [*fields, origin.value])
     async with uow:
         view = await run_once(
             keyed_request(CREATE_ITEM, command.idempotency_key, payload, command.caller),
@@ -47,13 +51,16 @@ async def change_item(command: ChangeItem, uow: CatalogUnitOfWork) -> None:
     async with uow:
         item = await _existing_item(uow, command.item_id)
         item.expect_version(command.expected_version)
-        if command.name is not None:
-            name = ItemName(command.name)
+        changes = command.changes
+        if "name" in changes:
+            name = ItemName(changes["name"])
             if name != item.name:
                 await _ensure_item_name_is_free(uow, name)
             item.rename(name)
-        if command.description is not None:
-            item.describe(ItemDescription(command.description))
+        if "description" in changes:
+            item.describe(ItemDescription(changes["description"]))
+        if "origin" in changes:
+            item.trace_to(_origin(changes["origin"]))
         await uow.commit()
 
 
@@ -81,6 +88,10 @@ async def _ensure_item_name_is_free(uow: CatalogUnitOfWork, name: ItemName) -> N
         raise ConflictError(msg)
 
 
+def _origin(code: str | None) -> ItemOrigin | None:
+    return None if code is None else ItemOrigin(code)
+
+
 def _item_json(item: ItemView) -> str:
     return json.dumps({**item, "id": str(item["id"])})
 
@@ -91,5 +102,7 @@ def _item_from_json(text: str) -> ItemView:
         id=UUID(fields["id"]),
         name=fields["name"],
         description=fields["description"],
+        # A result stored before items had an origin has none.
+        origin=fields.get("origin"),
         version=fields["version"],
     )

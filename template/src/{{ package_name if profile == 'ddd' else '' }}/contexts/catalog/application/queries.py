@@ -14,6 +14,7 @@ class ItemView(TypedDict):
     id: UUID
     name: str
     description: str
+    origin: str | None
     version: int
 
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from ....shared_kernel.domain import AggregateRoot
 from ....shared_kernel.errors import BusinessRuleError, StaleVersionError
 from .events import ItemCreated, ItemRemoved, ItemRenamed
-from .value_objects import ItemDescription, ItemName
+from .value_objects import ItemDescription, ItemName, ItemOrigin
 
 
 @dataclass(eq=False)
@@ -15,6 +15,8 @@ class Item(AggregateRoot):
     id: UUID
     name: ItemName
     description: ItemDescription
+    # Optional: None while the origin is unknown.
+    origin: ItemOrigin | None = None
     # 1 when created; the database raises it on every save, and saving a stale copy fails
     # (optimistic locking). Clients see it as the item's ETag.
     version: int = 1
@@ -22,9 +24,11 @@ class Item(AggregateRoot):
     removed: bool = field(default=False, init=False)
 
     @classmethod
-    def create(cls, name: ItemName, description: ItemDescription) -> Self:
+    def create(
+        cls, name: ItemName, description: ItemDescription, origin: ItemOrigin | None = None
+    ) -> Self:
         # The domain assigns the identity, so the creation event can carry it before any save.
-        item = cls(id=uuid4(), name=name, description=description)
+        item = cls(id=uuid4(), name=name, description=description, origin=origin)
         item.record(ItemCreated(item_id=item.id, name=name.value))
         return item
 
@@ -51,6 +55,11 @@ class Item(AggregateRoot):
     def describe(self, description: ItemDescription) -> None:
         self._refuse_if_removed()
         self.description = description
+
+    def trace_to(self, origin: ItemOrigin | None) -> None:
+        """Record where the item comes from; None when that is no longer known."""
+        self._refuse_if_removed()
+        self.origin = origin
 
     def remove(self) -> None:
         self._refuse_if_removed()

@@ -13,6 +13,8 @@ items = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(value_objects.NAME_MAX_LENGTH), nullable=False, unique=True),
     Column("description", String(value_objects.DESCRIPTION_MAX_LENGTH), nullable=False),
+    # Optional: NULL when unknown (template_0006).
+    Column("origin", String(2)),
     Column("version", Integer, nullable=False),
 )
 
@@ -25,6 +27,11 @@ item_mapper = mapper_registry.map_imperatively(
         "name": composite(value_objects.ItemName, items.c.name),
         "_description": items.c.description,
         "description": composite(value_objects.ItemDescription, items.c.description),
+        "_origin": items.c.origin,
+        # An optional value object: a NULL column loads as None, never as ItemOrigin(None).
+        "origin": composite(
+            value_objects.ItemOrigin, items.c.origin, return_none_on=lambda value: value is None
+        ),
     },
     version_id_col=items.c.version,
 )

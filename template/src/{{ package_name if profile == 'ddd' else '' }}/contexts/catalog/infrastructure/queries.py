@@ -6,7 +6,7 @@ from ....db import Database, PageQuery
 from ..application.queries import GetItem, ItemPage, ItemView, ListItems
 from .orm import items
 
-_ITEM_COLUMNS = (items.c.id, items.c.name, items.c.description, items.c.version)
+_ITEM_COLUMNS = (items.c.id, items.c.name, items.c.description, items.c.origin, items.c.version)
 _ITEM_PAGE = PageQuery(select(*_ITEM_COLUMNS).order_by(items.c.name), items)
 
 
@@ -22,7 +22,13 @@ class SqlItemQueries:
             row = result.one_or_none()
         if row is None:
             return None
-        return ItemView(id=row.id, name=row.name, description=row.description, version=row.version)
+        return ItemView(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            origin=row.origin,
+            version=row.version,
+        )
 
     async def list_items(self, query: ListItems) -> ItemPage:
         async with self._database.reading() as connection:
@@ -32,6 +38,7 @@ class SqlItemQueries:
                 id=row["id"],
                 name=row["name"],
                 description=row["description"],
+                origin=row["origin"],
                 version=row["version"],
             )
             for row in rows
