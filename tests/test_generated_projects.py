@@ -475,6 +475,29 @@ def test_the_add_resource_skill_files_the_new_endpoints_under_their_own_openapi_
     assert {key: value for key, value in tags.items() if value != ["widgets"]} == {}
 
 
+@pytest.mark.parametrize("profile", recipe_profiles())
+def test_the_add_resource_skill_gives_the_new_resource_an_optional_field(
+    profile: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The example's optional field comes with the copy: a client may leave it out of a create and
+    reads it back as null, so the recipe covers the fields teams add most."""
+    project, _ = project_after_the_skill(profile, tmp_path_factory)
+    dumped = run(["uv", "run", "python", "-c", DUMP_OPENAPI], project,
+                 project_env(python_for("3.11")))  # fmt: skip
+    assert dumped.returncode == 0, describe(dumped)
+    schemas = json.loads(dumped.stdout)["components"]["schemas"]
+
+    create, read = schemas["WidgetCreate"], schemas["WidgetRead"]
+    optional = set(create["properties"]) - set(create.get("required", []))
+    nullable = {
+        name
+        for name, field in read["properties"].items()
+        if {"type": "null"} in field.get("anyOf", [])
+    }
+
+    assert optional & nullable
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("profile", SQL_PROFILES)
 def test_sqlite_project_suite_also_passes_on_postgresql(

@@ -45,7 +45,7 @@ class SqlAlchemyItemRepository:
         return records, total
 
     async def update(self, item_id: int, changes: ItemChanges) -> ItemRecord | None:
-        """The item with each field in `changes` set to its value; None if there is no such item."""
+        """The item with the fields in `changes` set; None if there is no such item."""
         item = await self._session.get(Item, item_id)
         if item is None:
             return None
@@ -78,4 +78,9 @@ class SqlAlchemyItemRepository:
 
 
 def _record(item: Item) -> ItemRecord:
-    return ItemRecord(id=item.id, name=item.name, description=item.description, origin=item.origin)
+    return ItemRecord(
+        id=item.id,
+        name=item.name,
+        description=item.description,
+        origin=item.origin,
+    )

@@ -18,7 +18,7 @@ CREATE_ITEM = "create-item"
 async def create_item(command: CreateItem, uow: CatalogUnitOfWork) -> ItemView:
     name = ItemName(command.name)
     description = ItemDescription(command.description)
-    origin = _origin(command.origin)
+    origin = _item_origin(command.origin)
 
     async def create() -> ItemView:
         await _ensure_item_name_is_free(uow, name)
@@ -60,7 +60,7 @@ async def change_item(command: ChangeItem, uow: CatalogUnitOfWork) -> None:
         if "description" in changes:
             item.describe(ItemDescription(changes["description"]))
         if "origin" in changes:
-            item.trace_to(_origin(changes["origin"]))
+            item.trace_to(_item_origin(changes["origin"]))
         await uow.commit()
 
 
@@ -88,7 +88,7 @@ async def _ensure_item_name_is_free(uow: CatalogUnitOfWork, name: ItemName) -> N
         raise ConflictError(msg)
 
 
-def _origin(code: str | None) -> ItemOrigin | None:
+def _item_origin(code: str | None) -> ItemOrigin | None:
     return None if code is None else ItemOrigin(code)
 
 
