@@ -183,12 +183,14 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(profile: str) -> None:
 JOB_FILES = {
     "src/my_service/jobs/queue.py",
     "src/my_service/jobs/webhooks.py",
+    "src/my_service/core/webhook_protocol.py",
     "src/my_service/jobs/retries.py",
     "src/my_service/jobs/items.py",
     "src/my_service/worker.py",
     "migrations/versions/template_0005_create_job_queue.py",
     "tests/integration/test_jobs.py",
     "tests/unit/test_webhooks.py",
+    "tests/unit/test_webhook_protocol.py",
 }
 JOB_DEPENDENCIES = ("procrastinate", "psycopg", "httpx")
 
