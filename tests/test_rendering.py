@@ -204,6 +204,7 @@ def test_without_jobs_no_job_code_or_dependency_renders(profile: str) -> None:
     project = rendered(profile=profile)
 
     assert not (project / "src" / "my_service" / "jobs").exists()
+    assert not (project / "src" / "my_service" / "core" / "webhook_protocol.py").exists()
     assert not list(project.glob("migrations/versions/*job_queue*"))
     assert not [d for d in dependencies_of(project) if d.startswith(JOB_DEPENDENCIES)]
     assert "ITEM_WEBHOOK_URL" not in (project / "README.md").read_text()
