@@ -183,12 +183,14 @@ def test_auth_jwt_adds_users_tokens_and_their_migration(profile: str) -> None:
 JOB_FILES = {
     "src/my_service/jobs/queue.py",
     "src/my_service/jobs/webhooks.py",
+    "src/my_service/core/webhook_protocol.py",
     "src/my_service/jobs/retries.py",
     "src/my_service/jobs/items.py",
     "src/my_service/worker.py",
     "migrations/versions/template_0005_create_job_queue.py",
     "tests/integration/test_jobs.py",
     "tests/unit/test_webhooks.py",
+    "tests/unit/test_webhook_protocol.py",
 }
 JOB_DEPENDENCIES = ("procrastinate", "psycopg", "httpx")
 
@@ -202,6 +204,7 @@ def test_without_jobs_no_job_code_or_dependency_renders(profile: str) -> None:
     project = rendered(profile=profile)
 
     assert not (project / "src" / "my_service" / "jobs").exists()
+    assert not (project / "src" / "my_service" / "core" / "webhook_protocol.py").exists()
     assert not list(project.glob("migrations/versions/*job_queue*"))
     assert not [d for d in dependencies_of(project) if d.startswith(JOB_DEPENDENCIES)]
     assert "ITEM_WEBHOOK_URL" not in (project / "README.md").read_text()

@@ -13,6 +13,7 @@ from procrastinate import JobContext
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core.config import Settings
+from ..core.webhook_protocol import message_id
 from ..schemas.items import ItemRead
 from .retries import JitteredBackoff
 from .webhooks import WebhookClient
@@ -58,7 +59,8 @@ def register_item_tasks(queue: procrastinate.App, settings: Settings) -> None:
             connect_timeout_seconds=settings.webhook_connect_timeout_seconds,
             read_timeout_seconds=settings.webhook_read_timeout_seconds,
         ) as client:
-            # The job's id names this delivery on every attempt: the receiver drops repeats.
+            # Named by the item, the same on every attempt (and a replay): the receiver drops
+            # repeats.
             await client.send(
-                ITEM_CREATED_EVENT, item, idempotency_key=f"item-created-{context.job.id}"
+                ITEM_CREATED_EVENT, item, idempotency_key=message_id(ITEM_CREATED_EVENT, item["id"])
             )

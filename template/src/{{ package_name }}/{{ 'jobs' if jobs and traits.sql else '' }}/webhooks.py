@@ -1,26 +1,19 @@
 """The outbound client for webhooks: the project's pattern for calling another service.
 
-Each call has a connect and a read timeout, signs its body with HMAC-SHA256 so the receiver can
-tell it came from this service, and carries an idempotency key that stays the same on every retry
-of one delivery, so the receiver can drop duplicates. A failure says whether repeating the call
-could succeed (a timeout, a refused connection, 429 or a 5xx) or not (any other answer).
+Each call has a connect and a read timeout, and is the Standard Webhooks request every profile
+of this template sends (core/webhook_protocol.py): signed with the secret, and carrying a message
+id that stays the same on every retry of one event, so the receiver can drop duplicates. A failure
+says whether repeating the call could succeed (no answer, or an answer that means "not now") or
+not (any other answer).
 """
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
 
 import httpx
 
-SIGNATURE_HEADER = "Webhook-Signature"
-TIMESTAMP_HEADER = "Webhook-Timestamp"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-# Statuses worth another attempt: the receiver is busy, rate-limiting or failing for now.
-RETRYABLE_STATUSES = frozenset({408, 425, 429})
+from ..core.webhook_protocol import payload, retryable_status, secret_key, signed_headers
 
 
 class DeliveryError(Exception):
@@ -29,18 +22,6 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """The HMAC-SHA256 of `<timestamp>.<body>`, in hex: what the signature header carries."""
-    signed = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-
-
-def signature_matches(secret: str, timestamp: str, body: bytes, header: str) -> bool:
-    """What a receiver checks (in constant time): the header is `sha256=<signature>`."""
-    expected = f"sha256={signature(secret, timestamp, body)}"
-    return hmac.compare_digest(expected, header)
 
 
 class WebhookClient:
@@ -55,6 +36,7 @@ class WebhookClient:
         read_timeout_seconds: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        secret_key(secret)  # a secret that cannot sign fails here, before any call
         self._url = url
         self._secret = secret
         timeout = httpx.Timeout(
@@ -78,23 +60,19 @@ class WebhookClient:
         await self._http.aclose()
 
     async def send(self, event: str, data: Mapping[str, object], *, idempotency_key: str) -> None:
-        """Deliver one event; raises DeliveryError unless the receiver answered 2xx."""
-        body = json.dumps({"event": event, "data": data}, separators=(",", ":")).encode()
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            IDEMPOTENCY_HEADER: idempotency_key,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: f"sha256={signature(self._secret, timestamp, body)}",
-        }
+        """Deliver one event; raises DeliveryError unless the receiver answered 2xx. The key is
+        the `webhook-id` (core/webhook_protocol.py, `message_id`): no `.` in it."""
+        body = payload(event, data)
+        headers = signed_headers(self._secret, idempotency_key, body)
         try:
             response = await self._http.post(self._url, content=body, headers=headers)
         except httpx.TransportError as error:
             # Timeouts and refused or dropped connections: the receiver may not have it yet, and
-            # the idempotency key makes a second delivery harmless if it has.
+            # the message id makes a second delivery harmless if it has.
             raise DeliveryError(f"{event}: {type(error).__name__}", retryable=True) from error
         if response.is_success:
             return
         status = response.status_code
-        retryable = status in RETRYABLE_STATUSES or status >= 500
-        raise DeliveryError(f"{event}: the receiver answered {status}", retryable=retryable)
+        raise DeliveryError(
+            f"{event}: the receiver answered {status}", retryable=retryable_status(status)
+        )
