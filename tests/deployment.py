@@ -55,3 +55,32 @@ def probe_paths(project: Path) -> set[str]:
     """The paths the app answers its health probes on."""
     health = (project / "src/my_service/api/health.py").read_text()
     return set(re.findall(r'@router\.get\("([^"]+)"', health))
+
+
+def module_command(project: Path, module: str) -> list[str]:
+    """`python -m <module>`: the command that runs one of the project's modules as a program,
+    which it must be."""
+    source = (project / "src" / f"{module.replace('.', '/')}.py").read_text()
+    assert 'if __name__ == "__main__":' in source, f"{module} does not run as a program"
+    return ["python", "-m", module]
+
+
+def worker_command(project: Path) -> list[str]:
+    """The job worker's command (jobs)."""
+    return module_command(project, "my_service.worker")
+
+
+def worker_liveness_command(project: Path) -> list[str]:
+    """The command that exits 0 while the job worker is alive (jobs)."""
+    return module_command(project, "my_service.jobs.liveness")
+
+
+def worker_grace_seconds(project: Path) -> float:
+    """How long a stopping job worker lets its jobs finish: WORKER_SHUTDOWN_GRACE_SECONDS's
+    default, as the settings declare it."""
+    config = (project / "src/my_service/core/config.py").read_text()
+    found = re.search(
+        r"^    worker_shutdown_grace_seconds: float = Field\(default=([\d.]+)", config, re.M
+    )
+    assert found is not None, "the settings declare no WORKER_SHUTDOWN_GRACE_SECONDS"
+    return float(found.group(1))

@@ -15,18 +15,29 @@ from typing import Any
 import pytest
 import yaml
 from deployment import (
+    dockerfile_line,
     exposed_port,
     grace_seconds,
     image_commands,
     probe_paths,
     unread_by_the_service,
+    worker_command,
+    worker_grace_seconds,
+    worker_liveness_command,
 )
-from support import SQL_PROFILES, rendered
+from support import SQL_PROFILES, jobs_offered, rendered
 
 STACKS = [
     pytest.param((profile, database, auth), id=f"{profile}-{database}-{auth}")
     for profile in SQL_PROFILES
     for database, auth in (("postgresql", "jwt"), ("sqlite", "none"))
+]
+# The SQL profiles that offer jobs, on PostgreSQL (their queue) with them, and without.
+JOBS_STACKS = [
+    pytest.param((profile, jobs), id=f"{profile}-{'jobs' if jobs else 'no-jobs'}")
+    for profile in SQL_PROFILES
+    if jobs_offered(profile)
+    for jobs in (True, False)
 ]
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
 
@@ -131,3 +142,65 @@ def test_health_checks_probe_the_apps_own_endpoints_and_stops_allow_its_grace_pe
     assert probed
     assert set(probed) <= probe_paths(project)
     assert int(app["stop_grace_period"].removesuffix("s")) > grace_seconds(project)
+
+
+@pytest.fixture(params=JOBS_STACKS)
+def jobs_stack(request: pytest.FixtureRequest) -> tuple[Path, bool]:
+    """A PostgreSQL project with jobs or without (shared, read only), and whether it has them."""
+    profile, jobs = request.param
+    return rendered(
+        profile=profile, database="postgresql", **({"jobs": True} if jobs else {})
+    ), jobs
+
+
+@pytest.fixture(params=[profile for profile in SQL_PROFILES if jobs_offered(profile)])
+def worker_project(request: pytest.FixtureRequest) -> Path:
+    """A PostgreSQL project with jobs (shared, read only)."""
+    return rendered(profile=request.param, database="postgresql", jobs=True)
+
+
+def test_a_worker_service_runs_exactly_where_the_project_has_jobs(
+    jobs_stack: tuple[Path, bool],
+) -> None:
+    project, jobs = jobs_stack
+    check = Path(sys.executable).with_name("check-jsonschema")
+
+    result = subprocess.run(
+        [str(check), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("worker" in compose(project)["services"]) is jobs
+
+
+def test_the_worker_runs_the_apps_image_and_settings_once_migrated(worker_project: Path) -> None:
+    services = compose(worker_project)["services"]
+    worker = services["worker"]
+
+    assert worker["build"] == services["app"]["build"]
+    assert worker["command"] == worker_command(worker_project)
+    assert worker["environment"] == services["app"]["environment"]
+    assert worker["depends_on"] == services["app"]["depends_on"]
+    assert "ports" not in worker
+    # A worker that lost its database stops; compose starts another.
+    assert worker["restart"] == "unless-stopped"
+
+
+def test_the_workers_health_check_is_its_liveness_check_and_its_stop_outlasts_its_grace(
+    worker_project: Path,
+) -> None:
+    worker = compose(worker_project)["services"]["worker"]
+
+    assert worker["healthcheck"]["test"] == ["CMD", *worker_liveness_command(worker_project)]
+    assert int(worker["stop_grace_period"].removesuffix("s")) > worker_grace_seconds(worker_project)
+
+
+def test_the_dockerfile_says_how_its_image_runs_the_worker_and_checks_it(
+    worker_project: Path,
+) -> None:
+    command = dockerfile_line(worker_project, r"^#.* my-service (python -m \S+)$")
+    health = dockerfile_line(worker_project, r'^#.* --health-cmd "([^"]+)"')
+
+    assert command.split() == worker_command(worker_project)
+    assert health.split() == worker_liveness_command(worker_project)

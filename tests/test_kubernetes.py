@@ -23,8 +23,11 @@ from deployment import (
     image_commands,
     probe_paths,
     unread_by_the_service,
+    worker_command,
+    worker_grace_seconds,
+    worker_liveness_command,
 )
-from support import SQL_PROFILES, rendered
+from support import SQL_PROFILES, jobs_offered, rendered
 
 OVERLAY = Path("deploy/kubernetes/overlays/production")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -33,16 +36,20 @@ KUSTOMIZE_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "i
 KUBECTL = shutil.which("kubectl")
 
 Manifest = dict[str, Any]
+# The SQL profiles that offer jobs: their Kubernetes base runs a worker Deployment too.
+JOBS_PROFILES = [profile for profile in SQL_PROFILES if jobs_offered(profile)]
+WORKER = "my-service-worker"
 
 
-def kubernetes_project(profile: str = "model-first", **answers: Any) -> Path:
-    """The profile rendered for Kubernetes: shared by the tests, which only read it."""
+def kubernetes_project(profile: str = "model-first", *, jobs: bool = False) -> Path:
+    """The profile rendered for Kubernetes, with jobs or without: shared by the tests, which only
+    read it."""
     return rendered(
         profile=profile,
         database="postgresql",
         auth="jwt",
         deploy="kubernetes",
-        **answers,
+        **({"jobs": True} if jobs else {}),
     )
 
 
@@ -109,9 +116,12 @@ def test_the_production_overlay_is_valid_kubernetes(profile: str) -> None:
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its kustomize) is not installed")
-@pytest.mark.parametrize("profile", SQL_PROFILES)
-def test_kustomize_itself_assembles_what_build_does(profile: str) -> None:
-    overlay = kubernetes_project(profile) / OVERLAY
+@pytest.mark.parametrize(
+    ("profile", "jobs"),
+    [(profile, False) for profile in SQL_PROFILES] + [(profile, True) for profile in JOBS_PROFILES],
+)
+def test_kustomize_itself_assembles_what_build_does(profile: str, jobs: bool) -> None:
+    overlay = kubernetes_project(profile, jobs=jobs) / OVERLAY
     assert KUBECTL is not None
 
     kustomized = subprocess.run(
@@ -221,3 +231,112 @@ def test_kubernetes_is_asked_only_where_replicas_share_a_database() -> None:
 
     assert not (project / "deploy").exists()
     assert "deploy" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+# --- The job worker (jobs) ----------------------------------------------------------------------
+
+
+def named(manifests: list[Manifest], kind: str, name: str) -> Manifest:
+    [manifest] = [m for m in manifests if (m["kind"], m["metadata"]["name"]) == (kind, name)]
+    return manifest
+
+
+def selects(selector: dict[str, str], manifest: Manifest) -> bool:
+    """Whether the selector picks the pods of the workload."""
+    labels: dict[str, str] = manifest["spec"]["template"]["metadata"]["labels"]
+    return selector.items() <= labels.items()
+
+
+@pytest.mark.parametrize("profile", JOBS_PROFILES)
+@pytest.mark.parametrize("jobs", [True, False], ids=["jobs", "no-jobs"])
+def test_the_overlay_runs_a_worker_exactly_where_the_project_has_jobs(
+    profile: str, jobs: bool
+) -> None:
+    manifests = build(kubernetes_project(profile, jobs=jobs) / OVERLAY)
+
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    workers = {m["kind"] for m in manifests if m["metadata"]["name"] == WORKER}
+    assert workers == ({"Deployment", "NetworkPolicy"} if jobs else set())
+
+
+@pytest.mark.parametrize("profile", JOBS_PROFILES)
+def test_every_manifest_file_of_a_project_with_jobs_is_in_the_kustomization(profile: str) -> None:
+    base = kubernetes_project(profile, jobs=True) / OVERLAY / "../../base"
+    listed = yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
+
+    assert sorted(listed) == sorted(
+        path.name for path in base.glob("*.yaml") if path.name != "kustomization.yaml"
+    )
+
+
+@pytest.fixture(params=JOBS_PROFILES)
+def worker_project(request: pytest.FixtureRequest) -> Path:
+    """A Kubernetes project with jobs (shared, read only)."""
+    return kubernetes_project(request.param, jobs=True)
+
+
+def test_the_worker_pods_run_the_images_worker_as_the_api_pods_run(worker_project: Path) -> None:
+    manifests = build(worker_project / OVERLAY)
+    api = named(manifests, "Deployment", "my-service")
+    worker = named(manifests, "Deployment", WORKER)
+    [api_container], [container] = containers(api), containers(worker)
+
+    assert container["command"] == worker_command(worker_project)
+    assert "ports" not in container
+    assert worker["spec"]["replicas"] >= 2
+    # The same image, settings, secrets, user and limits as the api's: only the command differs.
+    for field in ("image", "envFrom", "securityContext", "resources", "volumeMounts"):
+        assert container[field] == api_container[field], field
+    pods = [manifest["spec"]["template"]["spec"] for manifest in (api, worker)]
+    assert pods[0]["securityContext"] == pods[1]["securityContext"]
+
+
+def test_the_worker_is_probed_by_its_liveness_check(worker_project: Path) -> None:
+    [container] = containers(named(build(worker_project / OVERLAY), "Deployment", WORKER))
+
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["exec"]["command"] == worker_liveness_command(worker_project)
+        # The check starts a Python process: more than the kubelet's default second.
+        assert container[probe]["timeoutSeconds"] >= 2
+
+
+def test_a_stopping_worker_has_time_for_its_jobs_grace_period(worker_project: Path) -> None:
+    manifests = build(worker_project / OVERLAY)
+    worker = named(manifests, "Deployment", WORKER)
+    config_map = of_kind(manifests, "ConfigMap")["data"]
+
+    allowed = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    # The grace the ConfigMap gives the worker, and the settings' default should it lose it.
+    assert allowed > float(config_map["WORKER_SHUTDOWN_GRACE_SECONDS"])
+    assert allowed > worker_grace_seconds(worker_project)
+    assert unread_by_the_service(set(config_map), worker_project) == set()
+
+
+def test_no_service_autoscaler_or_budget_takes_the_worker_for_the_api(worker_project: Path) -> None:
+    manifests = build(worker_project / OVERLAY)
+    worker = named(manifests, "Deployment", WORKER)
+
+    service = of_kind(manifests, "Service")["spec"]["selector"]
+    budget = of_kind(manifests, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"]
+    api_policy = named(manifests, "NetworkPolicy", "my-service")["spec"]["podSelector"]
+    for selector in (service, budget, api_policy["matchLabels"]):
+        assert not selects(selector, worker)
+    target = of_kind(manifests, "HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]
+    assert target["name"] != WORKER
+
+
+def test_the_worker_reaches_dns_the_database_and_webhooks_only_and_nothing_reaches_it(
+    worker_project: Path,
+) -> None:
+    manifests = build(worker_project / OVERLAY)
+    worker = named(manifests, "Deployment", WORKER)
+    policy = named(manifests, "NetworkPolicy", WORKER)["spec"]
+
+    assert selects(policy["podSelector"]["matchLabels"], worker)
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    assert policy.get("ingress", []) == []
+    reached = {
+        (port["protocol"], port["port"]) for rule in policy["egress"] for port in rule["ports"]
+    }
+    assert reached == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 443)}

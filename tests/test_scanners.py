@@ -20,7 +20,16 @@ from typing import Any
 
 import pytest
 import yaml
-from support import PROFILE_TRAITS, PROFILES, REPO, describe, render, run, sh_block_after
+from support import (
+    PROFILE_TRAITS,
+    PROFILES,
+    REPO,
+    describe,
+    jobs_offered,
+    render,
+    run,
+    sh_block_after,
+)
 from test_kubernetes import OVERLAY, build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scanners")]
@@ -44,6 +53,8 @@ def fullest(profile: str) -> dict[str, Any]:
             "deploy": "kubernetes",
             "telemetry": "opentelemetry",
         }
+    if jobs_offered(profile):  # the worker's Deployment and network policy
+        answers["jobs"] = True
     if PROFILE_TRAITS[profile]["on_lambda"]:
         answers |= {"tracer": True, "jobs": True}
     return answers

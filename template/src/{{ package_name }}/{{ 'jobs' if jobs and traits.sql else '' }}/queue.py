@@ -17,6 +17,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core.config import Settings
+from .idempotency import register_idempotency_tasks
 from .items import register_item_tasks
 
 # Every table, type and function of the queue starts so (its migration creates them; the tests of
@@ -109,6 +110,7 @@ def create_job_queue(settings: Settings) -> procrastinate.App:
     )
     queue = procrastinate.App(connector=connector)
     register_item_tasks(queue, settings)
+    register_idempotency_tasks(queue, settings)
 
     # Every minute, deferred once whatever the number of workers (the queue deduplicates it).
     @queue.periodic(cron="* * * * *", periodic_id=RETRY_STALLED_JOBS)
