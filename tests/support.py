@@ -97,6 +97,7 @@ def single_option_variants(profile: str) -> list[Variant]:
                     "auth": "jwt",
                     "deploy": "kubernetes",
                     "telemetry": "opentelemetry",
+                    **({"jobs": True} if jobs_offered(profile) else {}),
                 },
             ),
         ]

@@ -30,7 +30,8 @@ class ItemJobs:
 
     def __init__(self, queue: procrastinate.App, settings: Settings) -> None:
         self.queue = queue
-        self._notifies = settings.item_webhook_url is not None
+        # Unset or empty: a deployment that blanks the URL turns the webhook off.
+        self._notifies = bool(settings.item_webhook_url)
 
     async def item_created(self, connection: AsyncConnection, item: ItemRead) -> None:
         if not self._notifies:
@@ -50,7 +51,7 @@ def register_item_tasks(queue: procrastinate.App, settings: Settings) -> None:
     @queue.task(name=NOTIFY_ITEM_CREATED, pass_context=True, retry=retry)
     async def notify_item_created(context: JobContext, item: dict[str, object]) -> None:
         url = settings.item_webhook_url
-        if url is None:
+        if not url:
             logger.info("ITEM_WEBHOOK_URL is unset: job %s has no one to notify", context.job.id)
             return
         async with WebhookClient(
