@@ -5,10 +5,11 @@ name, before the report. A conflict between import lines is the commonest an upd
 template rewrote its imports (2026-12-06: the package imports itself relatively, and ruff's
 isort then joins the two groups with no blank line between) next to an import the team added (a
 resource's names on the line below the template's). In each Python file left in conflict, a
-conflict whose two sides are only imports, where the team's side imports every name the
-template's does (the same modules, written absolutely or relatively), is settled as the team's
-side in the template's form: the package's own modules imported relatively, the import block
-without blank lines between the relative groups. A file whose conflicts are all settled leaves the
+conflict whose two sides are only imports is settled as the team's side in the template's form
+(the package's own modules imported relatively, the import block without blank lines between the
+relative groups), followed by the template's imports of the names the team's side lacks (the same
+modules count, written absolutely or relatively): the template added `ItemChanges` to a line the
+team had copied for its own resource (2026-12-06). A file whose conflicts are all settled leaves the
 list of conflicts (its changes stay unstaged, like every other file the update changed); any
 other conflict is left for the team. `ruff check --fix`, which the report lists next, sorts what
 the team's side added.
@@ -39,7 +40,10 @@ def git(project: Path, *args: str) -> str:
     ).stdout
 
 
-def imports_only(text: str) -> list[ast.Import | ast.ImportFrom] | None:
+Node = ast.Import | ast.ImportFrom
+
+
+def imports_only(text: str) -> list[Node] | None:
     """The statements of `text` if it parses and holds nothing but imports."""
     try:
         body = ast.parse(text).body
@@ -88,12 +92,34 @@ class Module:
         return "." * (len(self.package) - common + 1) + ".".join(parts[common:])
 
 
+def missing_lines(module: Module, ours: list[Node], theirs: list[Node]) -> list[str]:
+    """The template's imports of names the team's side lacks, one statement per module, as the
+    template writes them."""
+    have = module.names(ours)
+    lines = []
+    for node in theirs:
+        module_name = module.absolute(node) if isinstance(node, ast.ImportFrom) else ""
+        aliases = [
+            alias for alias in node.names if (module_name, alias.name, alias.asname) not in have
+        ]
+        if not aliases:
+            continue
+        names = ", ".join(
+            alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+            for alias in aliases
+        )
+        if isinstance(node, ast.ImportFrom):
+            lines.append(f"from {'.' * node.level}{node.module or ''} import {names}\n")
+        else:
+            lines.append(f"import {names}\n")
+    return lines
+
+
 def settled(module: Module, ours: str, theirs: str) -> str | None:
-    """The team's side in the template's form, when both sides are imports and it has them all."""
+    """The team's side in the template's form, with the template's imports it lacks, when both
+    sides are only imports."""
     our_nodes, their_nodes = imports_only(ours), imports_only(theirs)
     if not our_nodes or their_nodes is None:
-        return None
-    if not module.names(their_nodes) <= module.names(our_nodes):
         return None
     lines = ours.splitlines(keepends=True)
     for node in our_nodes:
@@ -115,7 +141,7 @@ def settled(module: Module, ours: str, theirs: str) -> str | None:
             for number in range(before.end_lineno or before.lineno, after.lineno - 1)
         }
         lines = [line for number, line in enumerate(lines) if number not in between or line.strip()]
-    return "".join(lines)
+    return "".join(lines + missing_lines(module, our_nodes, their_nodes))
 
 
 def settle(project: Path, name: str, relpath: str) -> bool:

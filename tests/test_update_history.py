@@ -599,9 +599,9 @@ def template_commit_that_adds_a_revision_and_moves_a_module(history: Path) -> No
     revision = (
         history
         / VERSIONS
-        / "{{ 'template_0005_create_audit_events.py' if profile == 'model-first' else '' }}"
+        / "{{ 'template_0008_create_audit_events.py' if profile == 'model-first' else '' }}"
     )
-    revision.write_text(AUDIT_REVISION.format(revision="template_0005", down="template_0003"))
+    revision.write_text(AUDIT_REVISION.format(revision="template_0008", down="template_0006"))
     git(history, "add", "-A")
     git(history, "commit", "--quiet", "-m", "Scratch: a new revision, and a module moved")
 
@@ -624,7 +624,7 @@ def test_the_next_update_carries_a_new_template_revision_and_a_moved_module(
     (case.project / "src" / "my_service" / "audit.py").write_text(TEAM_MODULE)
     versions = case.project / "migrations" / "versions"
     (versions / "0004_create_tags.py").write_text(
-        TAGS_MIGRATION.format(revision="0004", down="template_0003")
+        TAGS_MIGRATION.format(revision="0004", down="template_0006")
     )
     the_month(case)
     stored = rows_stored_before_the_update(case, ["items"], tmp_path / "before.log")

@@ -531,15 +531,16 @@ def test_settling_twice_is_settling_once(tmp_path: Path) -> None:
     assert path.read_text() == SETTLED
 
 
-def test_a_conflict_where_the_template_imports_more_is_left_to_the_team(tmp_path: Path) -> None:
+def test_names_the_template_imports_and_the_team_lacks_are_imported_too(tmp_path: Path) -> None:
     template = TEMPLATE.replace("import ItemCreated", "import ItemCreated, ItemRenamed")
     path = in_conflict(tmp_path, TEAM, template)
-    before = path.read_text()
 
     merging.main(tmp_path, "shop")
 
-    assert path.read_text() == before
-    assert unmerged(tmp_path) == [MODEL]
+    assert path.read_text() == SETTLED.replace(
+        "TagCreated\n", "TagCreated\nfrom .events import ItemRenamed\n"
+    )
+    assert unmerged(tmp_path) == []
 
 
 def test_a_conflict_beyond_imports_is_left_to_the_team(tmp_path: Path) -> None:

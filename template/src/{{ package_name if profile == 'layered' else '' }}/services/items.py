@@ -3,7 +3,7 @@
 from ..core.errors import ConflictError, NotFoundError
 from ..core.idempotency import IdempotencyStore, keyed_request, run_once
 from ..records import ItemRecord
-from ..schemas.items import ItemCreate, ItemRead, ItemUpdate
+from ..schemas.items import ItemCreate, ItemRead, ItemUpdate, item_changes
 from ..schemas.page import Page, PageParams
 from .ports import ItemRepository, Transaction
 
@@ -49,7 +49,7 @@ class ItemService:
     async def update(self, item_id: int, changes: ItemUpdate) -> ItemRead:
         if changes.name is not None:
             await self._ensure_name_free(changes.name, other_than=item_id)
-        item = await self._items.update(item_id, changes.changes())
+        item = await self._items.update(item_id, item_changes(changes))
         if item is None:
             raise _not_found(item_id)
         await self._transaction.commit()

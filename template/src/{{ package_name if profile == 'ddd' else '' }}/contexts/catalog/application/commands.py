@@ -8,6 +8,14 @@ from ....shared_kernel.messages import Command
 from .queries import ItemView
 
 
+class ItemChanges(TypedDict, total=False):
+    """The fields a change sets: a field absent is left as it is; an origin of None is unknown."""
+
+    name: str
+    description: str
+    origin: str | None
+
+
 @dataclass(frozen=True)
 class CreateItem(Command[ItemView]):
     """Answers with the new item; sent again with its key, with the item made the first time."""
@@ -18,14 +26,6 @@ class CreateItem(Command[ItemView]):
     idempotency_key: str | None = None
     # Who sent it, when known: the key is then theirs alone (shared_kernel/idempotency.py).
     caller: str | None = None
-
-
-class ItemChanges(TypedDict, total=False):
-    """The fields a change sets: a field absent is left as it is; an origin of None is unknown."""
-
-    name: str
-    description: str
-    origin: str | None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ CREATE_ITEM = "create-item"
 async def create_item(command: CreateItem, uow: CatalogUnitOfWork) -> ItemView:
     name = ItemName(command.name)
     description = ItemDescription(command.description)
-    origin = _item_origin(command.origin)
+    origin = ItemOrigin.of(command.origin)
 
     async def create() -> ItemView:
         await _ensure_item_name_is_free(uow, name)
@@ -60,7 +60,7 @@ async def change_item(command: ChangeItem, uow: CatalogUnitOfWork) -> None:
         if "description" in changes:
             item.describe(ItemDescription(changes["description"]))
         if "origin" in changes:
-            item.trace_to(_item_origin(changes["origin"]))
+            item.trace_to(ItemOrigin.of(changes["origin"]))
         await uow.commit()
 
 
@@ -86,10 +86,6 @@ async def _ensure_item_name_is_free(uow: CatalogUnitOfWork, name: ItemName) -> N
     if await uow.items.name_taken(name):
         msg = f"An item named {name.value!r} already exists."
         raise ConflictError(msg)
-
-
-def _item_origin(code: str | None) -> ItemOrigin | None:
-    return None if code is None else ItemOrigin(code)
 
 
 def _item_json(item: ItemView) -> str:
