@@ -311,6 +311,8 @@ class Tally:
     # What each create finally got: its item (a 201) or the last status (given up).
     created: dict[str, dict[str, object]] = field(default_factory=dict)
     abandoned: dict[str, int] = field(default_factory=dict)
+    # When each created item's 201 arrived (monotonic), by the item's id.
+    answered_at: dict[str, float] = field(default_factory=dict)
     # Requests answered 2xx, with when (monotonic).
     successes: list[float] = field(default_factory=list)
     # Every answer: how long it took (seconds), and to what.
@@ -374,6 +376,7 @@ class LoadClient:
             if response is not None and response.status_code == 201:
                 item: dict[str, object] = response.json()
                 self._tally.created[key] = item
+                self._tally.answered_at[str(item["id"])] = time.monotonic()
                 return item
             status = 0 if response is None else response.status_code
             retry_after = 0.5 if response is None else float(response.headers.get("retry-after", 1))
@@ -869,6 +872,16 @@ class JobsRun:
     @property
     def creates(self) -> int:
         return len(self.outage.tally.created)
+
+    def to_delivery(self) -> list[float]:
+        """Seconds from each create's 201 to its item's first applied delivery, sorted (below 0
+        where the delivery beat the answer to the client)."""
+        first: dict[str, float] = {}
+        for delivery in self.deliveries:
+            if delivery.applied:
+                first.setdefault(delivery.item_id, delivery.at)
+        answered = self.outage.tally.answered_at
+        return sorted(first[item] - answered[item] for item in answered if item in first)
 
 
 def _stalled_retrier(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
