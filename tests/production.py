@@ -733,8 +733,8 @@ class Delivery:
 
 class WebhookReceiver:
     """A local HTTP server that takes the item webhook as a receiver would: it verifies the
-    signature over the raw body, records the delivery, and answers slowly, refuses or answers too
-    late at random."""
+    signature over the raw body and records the delivery; at random it refuses one for now or
+    answers it too late."""
 
     def __init__(self, secret: str, seed: int = 34) -> None:
         key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -889,7 +889,7 @@ def _stalled_retrier(project: Path, env: dict[str, str]) -> subprocess.Popen[str
     queued again, until it is killed."""
     package = next(project.glob("src/*/worker.py")).parent.name
     script = f"""
-import asyncio, sys
+import asyncio
 from {package}.worker import job_queue
 from {package}.jobs.queue import retry_stalled_jobs
 
@@ -947,7 +947,7 @@ def through_jobs_under_faults(
             token = bearer_token(service)
 
             def faults() -> None:
-                # Deliveries under way before each fault, so that the kill finds jobs running.
+                # Deliveries under way before the faults, so that the kill finds jobs running.
                 deadline = time.monotonic() + 60
                 while len(receiver.deliveries) < 20 and time.monotonic() < deadline:
                     time.sleep(0.1)
