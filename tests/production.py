@@ -7,8 +7,12 @@ benchmarks/run.py, which writes down how many requests, 503s and seconds to reco
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import os
+import random
 import re
 import secrets
 import shlex
@@ -23,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +107,16 @@ def served(project: Path, database_url: str, log: Path, **settings: str) -> Iter
     """The service as its Dockerfile starts it (migrations, then uvicorn with its workers), with
     the production settings a deployment gives it."""
     port = free_port()
+    env, shell = image_environment(project, database_url, port, **settings)
+    with running(["sh", "-c", shell], project, env, port, log) as service:
+        yield service
+
+
+def image_environment(
+    project: Path, database_url: str, port: int, **settings: str
+) -> tuple[dict[str, str], str]:
+    """The environment a process of the image runs in (the web's or a job worker's: one image,
+    one set of settings), and the web's command on `port`."""
     image_env, shell = dockerfile_command(project, port)
     env = project_env() | image_env | POOL | settings
     # The image's PATH starts with its virtual environment; so does this one. No `uv run` in
@@ -109,8 +124,7 @@ def served(project: Path, database_url: str, log: Path, **settings: str) -> Iter
     venv = project / ".venv"
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "VIRTUAL_ENV": str(venv)}
     env |= {"DATABASE_URL": database_url, "JWT_SECRET": secrets.token_urlsafe(48)}
-    with running(["sh", "-c", shell], project, env, port, log) as service:
-        yield service
+    return env, shell
 
 
 @contextmanager
@@ -297,6 +311,8 @@ class Tally:
     # What each create finally got: its item (a 201) or the last status (given up).
     created: dict[str, dict[str, object]] = field(default_factory=dict)
     abandoned: dict[str, int] = field(default_factory=dict)
+    # When each created item's 201 arrived (monotonic), by the item's id.
+    answered_at: dict[str, float] = field(default_factory=dict)
     # Requests answered 2xx, with when (monotonic).
     successes: list[float] = field(default_factory=list)
     # Every answer: how long it took (seconds), and to what.
@@ -360,6 +376,7 @@ class LoadClient:
             if response is not None and response.status_code == 201:
                 item: dict[str, object] = response.json()
                 self._tally.created[key] = item
+                self._tally.answered_at[str(item["id"])] = time.monotonic()
                 return item
             status = 0 if response is None else response.status_code
             retry_after = 0.5 if response is None else float(response.headers.get("retry-after", 1))
@@ -670,3 +687,313 @@ def through_outbox_load(project: Path, database_url: str, log: Path) -> BacklogR
 def _outbox_size(connection: psycopg.Connection[tuple[Any, ...]]) -> int:
     row = connection.execute("SELECT count(*) FROM outbox").fetchone()
     return 0 if row is None else int(row[0])
+
+
+# --- Jobs: two web workers, two job workers and a webhook receiver, through faults --------------
+
+ITEM_CREATED = "item.created"
+# What the receiver does with a delivery, drawn at random for each: most answer at once; some
+# are refused for now (503, to be retried); some are applied but answered after the sender's read
+# timeout, so the sender retries one the receiver already has (a duplicate it must drop).
+RECEIVER_REFUSES = 0.1
+RECEIVER_TOO_SLOW = 0.05
+WEBHOOK_READ_TIMEOUT_SECONDS = 1.0
+# Short retries, so that a delivery refused or timed out is repeated within the run.
+JOB_SETTINGS = {
+    "WEBHOOK_CONNECT_TIMEOUT_SECONDS": "1",
+    "WEBHOOK_READ_TIMEOUT_SECONDS": str(WEBHOOK_READ_TIMEOUT_SECONDS),
+    "JOB_MAX_ATTEMPTS": "10",
+    "JOB_RETRY_BASE_SECONDS": "0.2",
+    "JOB_RETRY_CAP_SECONDS": "2",
+}
+# The generated periodic task queues again the jobs of a worker silent for 60 s, once a minute;
+# the test runs the same function (jobs/queue.py, `retry_stalled_jobs`) as an operator would, with
+# a shorter silence, above the 10 s between a live worker's heartbeats, to drain within seconds.
+STALLED_AFTER_SECONDS = 20
+
+
+def message_id(item_id: str) -> str:
+    """The `webhook-id` the generated project gives an item's creation (core/webhook_protocol.py,
+    `message_id`): the receiver's idempotency key, the same on every attempt."""
+    return "-".join([*ITEM_CREATED.split("."), item_id])
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One POST the receiver got, with its Standard Webhooks headers checked."""
+
+    webhook_id: str
+    item_id: str
+    body: bytes
+    signed: bool
+    # Whether the receiver applied it (answered 2xx, in time or too late) or refused it.
+    applied: bool
+    at: float
+
+
+class WebhookReceiver:
+    """A local HTTP server that takes the item webhook as a receiver would: it verifies the
+    signature over the raw body and records the delivery; at random it refuses one for now or
+    answers it too late."""
+
+    def __init__(self, secret: str, seed: int = 34) -> None:
+        key = base64.b64decode(secret.removeprefix("whsec_"))
+        # Seeded: a failing run's draws can be had again; nothing here is a secret.
+        chance = random.Random(seed)  # noqa: S311
+        lock = threading.Lock()
+        self.deliveries: list[Delivery] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                webhook_id = self.headers.get("webhook-id", "")
+                signed_text = f"{webhook_id}.{self.headers.get('webhook-timestamp', '')}."
+                digest = hmac.new(key, signed_text.encode() + body, hashlib.sha256).digest()
+                expected = "v1," + base64.b64encode(digest).decode()
+                signatures = self.headers.get("webhook-signature", "").split()
+                signed = any(hmac.compare_digest(expected, given) for given in signatures)
+                with lock:
+                    draw = chance.random()
+                refused = signed and draw < RECEIVER_REFUSES
+                too_slow = signed and not refused and draw < RECEIVER_REFUSES + RECEIVER_TOO_SLOW
+                event = json.loads(body) if signed else {}
+                delivery = Delivery(
+                    webhook_id,
+                    str(event.get("data", {}).get("id", "")),
+                    body,
+                    signed,
+                    applied=signed and not refused,
+                    at=time.monotonic(),
+                )
+                with lock:
+                    receiver.deliveries.append(delivery)
+                if too_slow:
+                    time.sleep(WEBHOOK_READ_TIMEOUT_SECONDS + 0.5)
+                status = 401 if not signed else 503 if refused else 204
+                with suppress(OSError):  # the sender gave up on a slow answer
+                    self.send_response(status)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: the deliveries are the record."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/items"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def applied(self) -> list[Delivery]:
+        return [delivery for delivery in list(self.deliveries) if delivery.applied]
+
+
+class JobWorkers:
+    """`count` processes of `python -m <package>.worker`, kept running as compose's `restart:
+    unless-stopped` and a Deployment keep them: one that exits (killed, or stopped by itself on
+    losing its database) is started again after a second."""
+
+    def __init__(self, project: Path, env: dict[str, str], count: int, logs: Path) -> None:
+        package = next(project.glob("src/*/worker.py")).parent.name
+        self._command = [str(project / ".venv" / "bin" / "python"), "-m", f"{package}.worker"]
+        self._project, self._env, self._logs = project, env, logs
+        self.processes: list[subprocess.Popen[bytes]] = [self._start(n) for n in range(count)]
+        self.started = count
+        # Exit codes of the workers that stopped, in order.
+        self.exits: list[int] = []
+        self._stop = threading.Event()
+        self._keeper = threading.Thread(target=self._keep_running, daemon=True)
+
+    def _start(self, index: int) -> subprocess.Popen[bytes]:
+        with (self._logs / f"worker-{index}.log").open("ab") as output:
+            return subprocess.Popen(
+                self._command,
+                cwd=self._project,
+                env=self._env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def _keep_running(self) -> None:
+        while not self._stop.wait(0.2):
+            for index, process in enumerate(self.processes):
+                if process.poll() is not None and not self._stop.is_set():
+                    self.exits.append(process.returncode)
+                    time.sleep(1)
+                    self.processes[index] = self._start(index)
+                    self.started += 1
+
+    def kill(self, index: int) -> None:
+        """kill -9, as a lost node or the kernel's OOM killer does."""
+        os.kill(self.processes[index].pid, signal.SIGKILL)
+
+    def log_text(self) -> str:
+        return "\n".join(
+            log.read_text(errors="replace")[-3000:] for log in sorted(self._logs.glob("worker-*"))
+        )
+
+    def __enter__(self) -> JobWorkers:
+        self._keeper.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._keeper.join()
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+@dataclass
+class JobsRun:
+    outage: FaultRun
+    deliveries: list[Delivery]
+    # The item webhook's jobs by status once drained (or the wait gave up).
+    jobs: Counter[str]
+    # From the clients' last create to every stored item delivered and no job left to run.
+    drained_after: float
+    # Jobs the stalled-job retry queued again (the killed worker's, and any a worker left when it
+    # lost its database), worker processes started in all, and how those that stopped exited.
+    stalled_retried: int
+    workers_started: int
+    worker_exits: list[int]
+    log: str
+
+    @property
+    def creates(self) -> int:
+        return len(self.outage.tally.created)
+
+    def to_delivery(self) -> list[float]:
+        """Seconds from each create's 201 to its item's first applied delivery, sorted (below 0
+        where the delivery beat the answer to the client)."""
+        first: dict[str, float] = {}
+        for delivery in self.deliveries:
+            if delivery.applied:
+                first.setdefault(delivery.item_id, delivery.at)
+        answered = self.outage.tally.answered_at
+        return sorted(first[item] - answered[item] for item in answered if item in first)
+
+
+def _stalled_retrier(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """A process that runs the generated `retry_stalled_jobs` every 2 s, printing how many it
+    queued again, until it is killed."""
+    package = next(project.glob("src/*/worker.py")).parent.name
+    script = f"""
+import asyncio
+from {package}.worker import job_queue
+from {package}.jobs.queue import retry_stalled_jobs
+
+SILENCE = {STALLED_AFTER_SECONDS}
+
+async def main():
+    async with job_queue.open_async():
+        while True:
+            count = await retry_stalled_jobs(job_queue, seconds_since_heartbeat=SILENCE)
+            print(count, flush=True)
+            await asyncio.sleep(2)
+
+asyncio.run(main())
+"""
+    python = str(project / ".venv" / "bin" / "python")
+    return subprocess.Popen(
+        [python, "-c", script], cwd=project, env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+def _item_job_statuses(url: str) -> Counter[str]:
+    rows = database_rows(
+        url,
+        "SELECT status, count(*) FROM procrastinate_jobs"
+        " WHERE task_name = 'items.notify_created' GROUP BY status",
+    )
+    return Counter({str(status): int(count) for status, count in rows})
+
+
+def through_jobs_under_faults(
+    project: Path, cluster: Cluster, logs: Path, *, clients: int, drain_seconds: float = 120
+) -> JobsRun:
+    """The service with its web workers and two job workers, the item webhook pointing at a local
+    receiver; `clients` clients create and read items while one job worker is killed with
+    `kill -9` and the database is restarted. Then the stalled-job retry runs, and the run waits
+    (at most `drain_seconds`) until every stored item was delivered and no item job is left to
+    run."""
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    tally = Tally()
+    back: list[float] = []
+    log = logs / "service.log"
+    with WebhookReceiver(secret) as receiver:
+        settings = {
+            "DATABASE_POOL_TIMEOUT_SECONDS": "2",
+            "ITEM_WEBHOOK_URL": receiver.url,
+            "ITEM_WEBHOOK_SECRET": secret,
+            **JOB_SETTINGS,
+        }
+        port = free_port()
+        env, shell = image_environment(project, cluster.url, port, **settings)
+        with (
+            running(["sh", "-c", shell], project, env, port, log) as service,
+            JobWorkers(project, env, 2, logs) as workers,
+        ):
+            token = bearer_token(service)
+
+            def faults() -> None:
+                # Deliveries under way before the faults, so that the kill finds jobs running.
+                deadline = time.monotonic() + 60
+                while len(receiver.deliveries) < 20 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                workers.kill(0)
+                time.sleep(1.5)
+                cluster.restart()
+                back.append(cluster.wait_until_accepting())
+                time.sleep(2)
+
+            async def scenario() -> None:
+                stop = asyncio.Event()
+                loading = asyncio.create_task(load_until(service, token, clients, stop, tally))
+                await asyncio.to_thread(faults)
+                stop.set()
+                await loading
+
+            asyncio.run(scenario())
+            loaded = time.monotonic()
+            retrier = _stalled_retrier(project, env)
+            try:
+                rows: list[tuple[Any, ...]] = []
+                jobs: Counter[str] = Counter()
+                while time.monotonic() - loaded < drain_seconds:
+                    rows = database_rows(cluster.url, "SELECT id, name FROM items")
+                    jobs = _item_job_statuses(cluster.url)
+                    delivered = {delivery.item_id for delivery in receiver.applied()}
+                    stored_ids = {str(item_id) for item_id, _ in rows}
+                    if stored_ids <= delivered and not (jobs["todo"] or jobs["doing"]):
+                        break
+                    time.sleep(0.5)
+                drained_after = time.monotonic() - loaded
+            finally:
+                retrier.kill()
+                printed, _ = retrier.communicate(timeout=30)
+            stalled = sum(int(line) for line in printed.split() if line.isdigit())
+            text = service.log_text() + "\n" + workers.log_text()
+            started, exits = workers.started, list(workers.exits)
+    stored = {name: str(item_id) for item_id, name in rows}
+    outage = FaultRun(tally, back, stored, len(rows), set())
+    return JobsRun(
+        outage,
+        list(receiver.deliveries),
+        jobs,
+        drained_after,
+        stalled,
+        started,
+        exits,
+        text,
+    )

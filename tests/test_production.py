@@ -1,6 +1,8 @@
 """Every SQL profile's service run as production runs it: started the way its Dockerfile starts it
 (migrations, then uvicorn with its workers and production settings), against a real PostgreSQL,
 by many clients at once, through a database restart and a crash, and stopped while it works.
+With jobs, its job workers too: a webhook receiver on the other end, a job worker killed with
+`kill -9` and the database restarted while items are created and announced.
 
 Load and faults are bounded in requests and seconds; no assertion depends on the machine's speed
 but one the issue sets as a promise: a service back at work within 5 s of its database.
@@ -32,10 +34,12 @@ from production import (
     database_rows,
     installed_service,
     load,
+    message_id,
     own_cluster,
     served,
     sync_url,
     through_a_freeze,
+    through_jobs_under_faults,
     through_outbox_load,
     through_restart_and_crash,
 )
@@ -52,6 +56,13 @@ def installed(profile: str, factory: pytest.TempPathFactory) -> Path:
     if profile not in _installed:
         _installed[profile] = installed_service(profile, factory.mktemp(profile) / "project")
     return _installed[profile]
+
+
+def installed_with_jobs(profile: str, factory: pytest.TempPathFactory) -> Path:
+    key = f"{profile}-jobs"
+    if key not in _installed:
+        _installed[key] = installed_service(profile, factory.mktemp(key) / "project", jobs="true")
+    return _installed[key]
 
 
 def grouped(profiles: list[str]) -> list[pytest.ParameterSet]:
@@ -126,6 +137,56 @@ def test_through_a_database_restart_and_crash_every_create_lands_exactly_once(
     assert all(seconds < RECOVERY_PROMISE_SECONDS for seconds in outage.recovery_seconds())
     if profile == "ddd":
         assert outage.products == set(outage.stored.values()), "every catalog item reaches ordering"
+
+
+# Issue 34's production run of the jobs: 32 clients, as the issue sets.
+JOBS_CLIENTS = 32
+
+
+@pytest.mark.parametrize("profile", grouped(["model-first"]))
+def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_restart(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    project = installed_with_jobs(profile, tmp_path_factory)
+
+    with own_cluster() as cluster:
+        run = through_jobs_under_faults(project, cluster, tmp_path, clients=JOBS_CLIENTS)
+
+    tally, deliveries = run.outage.tally, run.deliveries
+    applied = [delivery for delivery in deliveries if delivery.applied]
+    by_item: dict[str, set[str]] = {}
+    for delivery in applied:
+        by_item.setdefault(delivery.item_id, set()).add(delivery.webhook_id)
+    print(
+        f"{profile} jobs: {run.creates} creates, {tally.requests} requests,"
+        f" statuses {sorted(tally.statuses.items())}"
+    )
+    print(
+        f"{profile} jobs: {len(deliveries)} POSTs, {len(applied)} applied,"
+        f" {len(applied) - len(by_item)} duplicates, jobs {dict(run.jobs)}"
+    )
+    print(
+        f"{profile} jobs: drained {run.drained_after:.1f} s after the load;"
+        f" {run.stalled_retried} stalled jobs queued again; {run.workers_started} worker"
+        f" processes started, exits {run.worker_exits}"
+    )
+    waits = run.to_delivery()
+    if waits:
+        p50, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99)]
+        slowest = waits[-1]
+        print(
+            f"{profile} jobs: 201 to delivery p50 {p50:.2f} s, p99 {p99:.2f} s, max {slowest:.1f} s"
+        )
+    assert_answered_through(run.outage, tmp_path / "service.log")
+    assert run.creates >= JOBS_CLIENTS, "the clients created items through the faults"
+    assert all(delivery.signed for delivery in deliveries), "every POST carries a valid signature"
+    stored = set(run.outage.stored.values())
+    assert stored - set(by_item) == set(), f"committed items never delivered\n{run.log}"
+    assert set(by_item) - stored == set(), "a delivery for an item that does not exist"
+    other_ids = {item: ids for item, ids in by_item.items() if ids != {message_id(item)}}
+    assert other_ids == {}, "every delivery of an item, duplicates included, has its one webhook-id"
+    assert run.jobs["todo"] == run.jobs["doing"] == 0, run.jobs
+    assert run.jobs["succeeded"] == len(stored), "one job per committed item, and no other"
 
 
 BOUNDS = FREEZE_BOUNDS
