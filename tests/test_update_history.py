@@ -527,29 +527,42 @@ def test_a_team_migration_numbered_like_the_templates_survives_the_update(
     assert_green_and_whole(case, stored, tmp_path / "after.log")
 
 
-# One-line definitions of the example resource the skill copied, that the template has rewritten
-# since: the copy sits on the next line, so the update leaves the pair in conflict, and the team
-# keeps the template's line and its own (ddd's read columns gained items' origin, 2026-12-06).
+# Lines of the example resource the skill copied, next to one the template has rewritten since:
+# each copy sits on the line below its original, so the update leaves them in one conflict with the
+# rewritten line, and the team keeps the template's lines and its own (ddd's read columns gained
+# items' origin, 2026-12-06; the table's import sits one blank line above).
 REWRITTEN_COPIED_LINES = {
-    "src/my_service/contexts/catalog/infrastructure/queries.py": "_TAG_COLUMNS = ",
+    "src/my_service/contexts/catalog/infrastructure/queries.py": (
+        "from .orm import tags",
+        "_TAG_COLUMNS = ",
+    ),
 }
 
 
 def copied_lines_the_example_rewrote(project: Path) -> list[TeamEdit]:
-    """The team's copies of such lines, each made again below the template's line."""
+    """The team's copies of such lines, each made again below its original where it is gone."""
     edits = []
-    for path, start in REWRITTEN_COPIED_LINES.items():
+    for path, starts in REWRITTEN_COPIED_LINES.items():
         if not (project / path).is_file():
             continue
         lines = (project / path).read_text().splitlines(keepends=True)
-        copied = next(line for line in lines if line.startswith(start))
-        original = start.replace("TAG", "ITEM")
-
-        def again(text: str, copied: str = copied, original: str = original) -> str:
-            return "".join(
-                line + copied if line.startswith(original) else line
-                for line in text.splitlines(keepends=True)
+        copies = {
+            start.replace("tags", "items").replace("TAG", "ITEM"): next(
+                line for line in lines if line.startswith(start)
             )
+            for start in starts
+        }
+
+        def again(text: str, copies: dict[str, str] = copies) -> str:
+            kept = text.splitlines(keepends=True)
+            return "".join(
+                line + next(
+                    (copy for original, copy in copies.items()
+                     if line.startswith(original) and copy not in kept),
+                    "",
+                )
+                for line in kept
+            )  # fmt: skip
 
         edits.append(TeamEdit(path, again))
     return edits
