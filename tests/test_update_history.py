@@ -533,36 +533,41 @@ def test_a_team_migration_numbered_like_the_templates_survives_the_update(
 # items' origin, 2026-12-06; the table's import sits one blank line above).
 REWRITTEN_COPIED_LINES = {
     "src/my_service/contexts/catalog/infrastructure/queries.py": (
-        "from .orm import tags",
-        "_TAG_COLUMNS = ",
+        # (the team's line, the template's line it goes with, whether it replaces that line)
+        # ruff joined the copied import with its original: the team's line is the whole import.
+        ("from .orm import", "from .orm import", True),
+        ("_TAG_COLUMNS = ", "_ITEM_COLUMNS = ", False),
     ),
 }
 
 
 def copied_lines_the_example_rewrote(project: Path) -> list[TeamEdit]:
-    """The team's copies of such lines, each made again below its original where it is gone."""
+    """The team's lines made again beside the template's, where the template's side dropped them."""
     edits = []
-    for path, starts in REWRITTEN_COPIED_LINES.items():
+    for path, pairs in REWRITTEN_COPIED_LINES.items():
         if not (project / path).is_file():
             continue
         lines = (project / path).read_text().splitlines(keepends=True)
-        copies = {
-            start.replace("tags", "items").replace("TAG", "ITEM"): next(
-                line for line in lines if line.startswith(start)
-            )
-            for start in starts
-        }
+        ours = [
+            (next(line for line in lines if line.startswith(team)), template, replaces)
+            for team, template, replaces in pairs
+        ]
 
-        def again(text: str, copies: dict[str, str] = copies) -> str:
+        def again(text: str, ours: list[tuple[str, str, bool]] = ours) -> str:
             kept = text.splitlines(keepends=True)
-            return "".join(
-                line + next(
-                    (copy for original, copy in copies.items()
-                     if line.startswith(original) and copy not in kept),
-                    "",
-                )
-                for line in kept
-            )  # fmt: skip
+            result = []
+            for line in kept:
+                match = next(
+                    ((own, replaces) for own, template, replaces in ours
+                     if line.startswith(template) and own not in kept),
+                    None,
+                )  # fmt: skip
+                if match is None:
+                    result.append(line)
+                else:
+                    own, replaces = match
+                    result += [own] if replaces else [line, own]
+            return "".join(result)
 
         edits.append(TeamEdit(path, again))
     return edits
