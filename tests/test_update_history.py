@@ -489,9 +489,9 @@ def test_a_service_in_its_current_shape_updates_with_its_resource_rows_and_check
     case = generated(history, current_shape(history, profile), profile, tmp_path, databases)
     ran = follow(case.project, TAGS, case.env)
     assert [describe(result) for result in ran if result.returncode != 0] == []
-    case.edits += copied_lines_the_example_rewrote(case.project)
     numbered_in_the_projects_style(case.project)
     the_month(case)
+    case.edits += copied_lines_the_example_rewrote(case.project)
     stored = rows_stored_before_the_update(case, ["items", "tags"], tmp_path / "before.log")
 
     update_as_the_team(case, CURRENT_SHAPE_CONFLICT_CEILING)
