@@ -47,7 +47,11 @@ from support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-CONFLICT = re.compile(r"<<<<<<< before updating\n.*?=======\n(.*?)>>>>>>> after updating\n", re.S)
+CONFLICT = re.compile(
+    r"<<<<<<< before updating\n(?P<ours>.*?)(?:\|\|\|\|\|\|\| [^\n]*\n.*?)?"
+    r"=======\n(?P<theirs>.*?)>>>>>>> after updating\n",
+    re.S,
+)
 NEXT = "Next, in this order:"
 TAGS = Names(plural="tags", singular="tag")
 # What the API was sent, by resource and the id it answered with.
@@ -128,6 +132,9 @@ class TeamEdit:
     change: Callable[[str], str]
     # What the team does instead when the template's side has no place for the change any more.
     redo: Callable[[Path], None] | None = None
+    # Where the conflict is the team's own lines beside lines the template rewrote: the lines that
+    # begin so are taken from the template's side, everything else from the team's.
+    rewritten: tuple[str, ...] = ()
 
     def apply(self, project: Path) -> None:
         path = project / self.path
@@ -380,7 +387,16 @@ def resolve_as_the_team(project: Path, files: list[str], edits: list[TeamEdit]) 
     """Each conflict: the template's side, then the team's own change made again."""
     for name in files:
         path = project / name
-        path.write_text(CONFLICT.sub(lambda match: match.group(1), path.read_text()))
+        rewritten = tuple(
+            prefix for edit in edits if edit.path == name for prefix in edit.rewritten
+        )
+        if rewritten:
+            path.write_text(
+                CONFLICT.sub(lambda match: ours_but(match, rewritten), path.read_text())
+            )
+            git(project, "add", "-A")
+            continue
+        path.write_text(CONFLICT.sub(lambda match: match["theirs"], path.read_text()))
         for edit in edits:
             if edit.path == name and edit.redo is not None:
                 edit.redo(project)
@@ -390,6 +406,17 @@ def resolve_as_the_team(project: Path, files: list[str], edits: list[TeamEdit]) 
                 assert changed != text, f"the team's edit of {name} no longer applies: say how"
                 path.write_text(changed)
         git(project, "add", "-A")
+
+
+def ours_but(conflict: re.Match[str], rewritten: tuple[str, ...]) -> str:
+    """The team's side of a conflict, with the template's version of each line it rewrote."""
+    theirs = conflict["theirs"].splitlines(keepends=True)
+    return "".join(
+        next((line for line in theirs if line.startswith(prefix)), own)
+        if (prefix := next((p for p in rewritten if own.startswith(p)), None))
+        else own
+        for own in conflict["ours"].splitlines(keepends=True)
+    )
 
 
 def follow_what_it_printed(project: Path, output: str, env: dict[str, str]) -> None:
@@ -527,50 +554,21 @@ def test_a_team_migration_numbered_like_the_templates_survives_the_update(
     assert_green_and_whole(case, stored, tmp_path / "after.log")
 
 
-# Lines of the example resource the skill copied, next to one the template has rewritten since:
-# each copy sits on the line below its original, so the update leaves them in one conflict with the
-# rewritten line, and the team keeps the template's lines and its own (ddd's read columns gained
-# items' origin, 2026-12-06; the table's import sits one blank line above).
+# One-line definitions of the example resource that the skill copied and the template has rewritten
+# since: the copy sits on the line below, so the update leaves them in one conflict with the team's
+# lines around them, and the team keeps its own side with the template's line (ddd's read columns
+# gained items' origin, 2026-12-06).
 REWRITTEN_COPIED_LINES = {
-    "src/my_service/contexts/catalog/infrastructure/queries.py": (
-        # (the team's line, the template's line it goes with, whether it replaces that line)
-        # ruff joined the copied import with its original: the team's line is the whole import.
-        ("from .orm import", "from .orm import", True),
-        ("_TAG_COLUMNS = ", "_ITEM_COLUMNS = ", False),
-    ),
+    "src/my_service/contexts/catalog/infrastructure/queries.py": ("_ITEM_COLUMNS = ",),
 }
 
 
 def copied_lines_the_example_rewrote(project: Path) -> list[TeamEdit]:
-    """The team's lines made again beside the template's, where the template's side dropped them."""
-    edits = []
-    for path, pairs in REWRITTEN_COPIED_LINES.items():
-        if not (project / path).is_file():
-            continue
-        lines = (project / path).read_text().splitlines(keepends=True)
-        ours = [
-            (next(line for line in lines if line.startswith(team)), template, replaces)
-            for team, template, replaces in pairs
-        ]
-
-        def again(text: str, ours: list[tuple[str, str, bool]] = ours) -> str:
-            kept = text.splitlines(keepends=True)
-            result = []
-            for line in kept:
-                match = next(
-                    ((own, replaces) for own, template, replaces in ours
-                     if line.startswith(template) and own not in kept),
-                    None,
-                )  # fmt: skip
-                if match is None:
-                    result.append(line)
-                else:
-                    own, replaces = match
-                    result += [own] if replaces else [line, own]
-            return "".join(result)
-
-        edits.append(TeamEdit(path, again))
-    return edits
+    return [
+        TeamEdit(path, lambda text: text, rewritten=prefixes)
+        for path, prefixes in REWRITTEN_COPIED_LINES.items()
+        if (project / path).is_file()
+    ]
 
 
 # Conflicts are only ever in shared files the team edited, where the template rewrote the same or
