@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -391,9 +392,7 @@ def resolve_as_the_team(project: Path, files: list[str], edits: list[TeamEdit]) 
             prefix for edit in edits if edit.path == name for prefix in edit.rewritten
         )
         if rewritten:
-            path.write_text(
-                CONFLICT.sub(lambda match: ours_but(match, rewritten), path.read_text())
-            )
+            path.write_text(CONFLICT.sub(partial(ours_but, rewritten=rewritten), path.read_text()))
             git(project, "add", "-A")
             continue
         path.write_text(CONFLICT.sub(lambda match: match["theirs"], path.read_text()))
