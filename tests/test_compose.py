@@ -56,14 +56,16 @@ def compose(project: Path) -> dict[str, Any]:
     return loaded
 
 
-def test_the_compose_file_matches_the_compose_specification(stack: tuple[Path, str, str]) -> None:
-    project = stack[0]
+def checked_against_the_compose_specification(project: Path) -> subprocess.CompletedProcess[str]:
     check = Path(sys.executable).with_name("check-jsonschema")
-
-    result = subprocess.run(
+    return subprocess.run(
         [str(check), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
+
+
+def test_the_compose_file_matches_the_compose_specification(stack: tuple[Path, str, str]) -> None:
+    result = checked_against_the_compose_specification(stack[0])
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -163,12 +165,8 @@ def test_a_worker_service_runs_exactly_where_the_project_has_jobs(
     jobs_stack: tuple[Path, bool],
 ) -> None:
     project, jobs = jobs_stack
-    check = Path(sys.executable).with_name("check-jsonschema")
 
-    result = subprocess.run(
-        [str(check), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-        cwd=project, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = checked_against_the_compose_specification(project)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert ("worker" in compose(project)["services"]) is jobs
