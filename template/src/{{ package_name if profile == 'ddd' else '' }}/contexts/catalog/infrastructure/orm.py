@@ -1,5 +1,8 @@
 """How the catalog is stored: its tables, and the mapping of the Item aggregate onto them."""
 
+from functools import partial
+from operator import is_
+
 from sqlalchemy import Column, Integer, String, Table, Uuid
 from sqlalchemy.orm import composite
 
@@ -28,9 +31,10 @@ item_mapper = mapper_registry.map_imperatively(
         "_description": items.c.description,
         "description": composite(value_objects.ItemDescription, items.c.description),
         "_origin": items.c.origin,
-        # An optional value object: a NULL column loads as None, never as ItemOrigin(None).
+        # An optional value object: a NULL column loads as None (`None is value`), never as
+        # ItemOrigin(None).
         "origin": composite(
-            value_objects.ItemOrigin, items.c.origin, return_none_on=lambda value: value is None
+            value_objects.ItemOrigin, items.c.origin, return_none_on=partial(is_, None)
         ),
     },
     version_id_col=items.c.version,
