@@ -74,13 +74,16 @@ def jobs_offered(profile: str) -> bool:
 
 
 def single_option_variants(profile: str) -> list[Variant]:
-    """The profile's defaults, then each option changed on its own (cookiecutter-django style)."""
+    """The profile's defaults, then every value of every option, each changed from the defaults
+    (cookiecutter-django style). Options that write files of their own and no code (the license,
+    the CI system, the assistants) share a variant: each value is still checked in a whole project
+    once, with one install fewer for each value folded (`docker`, `deploy`, `database` and `auth`
+    change code and keep variants of their own)."""
     base = {"profile": profile}
     variants = [Variant(f"{profile}-defaults", base)]
     if profile in SQL_PROFILES:
         variants += [
             Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
-            Variant(f"{profile}-postgresql-jwt", {**base, "database": "postgresql", "auth": "jwt"}),
             Variant(f"{profile}-no-docker", {**base, "docker": False}),
             *(
                 [Variant(f"{profile}-jobs", {**base, "database": "postgresql", "jobs": True})]
@@ -88,7 +91,7 @@ def single_option_variants(profile: str) -> list[Variant]:
                 else []
             ),
             Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
-            # Everything a production deployment turns on, together.
+            # Everything a production deployment turns on, together (PostgreSQL with accounts).
             Variant(
                 f"{profile}-production",
                 {
@@ -108,9 +111,12 @@ def single_option_variants(profile: str) -> list[Variant]:
         ]
     variants += [
         Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
-        Variant(f"{profile}-gitlab", {**base, "ci": "gitlab"}),
-        Variant(f"{profile}-no-ci", {**base, "ci": "none"}),
-        Variant(f"{profile}-no-assistants-no-tdd", {**base, "assistants": [], "tdd": False}),
+        Variant(f"{profile}-gitlab-apache", {**base, "ci": "gitlab", "license": "Apache-2.0"}),
+        Variant(f"{profile}-no-ci-bsd", {**base, "ci": "none", "license": "BSD-3-Clause"}),
+        Variant(
+            f"{profile}-no-assistants-no-tdd-proprietary",
+            {**base, "assistants": [], "tdd": False, "license": "Proprietary"},
+        ),
         Variant(
             f"{profile}-all-assistants",
             {
@@ -119,10 +125,6 @@ def single_option_variants(profile: str) -> list[Variant]:
                 "copilot_agents": True,
             },
         ),
-    ]
-    variants += [
-        Variant(f"{profile}-{license.lower()}", {**base, "license": license})
-        for license in ("Apache-2.0", "BSD-3-Clause", "Proprietary")
     ]
     variants += [
         Variant(f"{profile}-py{version}", {**base, "python_version": version})
