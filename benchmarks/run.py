@@ -104,6 +104,23 @@ TEST_SUITE_TIMES = [
     " 36 s and 29 min 5 s of pytest in `.ci/run` on a fresh clone, its install aside (40-52 min"
     " in CI before the shared mypy caches and the reused installs) | 2026-12-06 16:11 and 16:49"
     " UTC, commits `a8221e0` and `5558222`, 2 cores, otherwise quiet (load average 2.4-4.9) |",
+    "| `uv run pytest` (1,255 tests) | everything, now with the jobs production test (about a "
+    "minute), jobs in the model-first production variant and the optional field's tests | 42 "
+    "min 43 s of pytest in `.ci/run` on a fresh clone (2 failed, pyright strict on ddd's "
+    "untyped lambda, since fixed); one short run of two tests beside it | 2026-12-06 19:32 UTC,"
+    " commit `778081a`, 2 cores |",
+    "| `uv run pytest --durations=150` (1,255 tests) | everything, on a fresh machine (mypy's "
+    "caches empty); where the time goes, as test time summed over both workers (6,500 s in "
+    "all): the generated projects' own suites 1,580 s (62 variants, 16-59 s each: about 11 s of"
+    " tests, 9 s of coverage, 5 s of start-up, measured on layered alone), the real-history "
+    "update tests 930 s, schemathesis 250 s, the static checks 220 s beyond those in the first "
+    "150 | 54 min 10 s of pytest in `.ci/run` on a fresh clone (5 failed: 4 "
+    "byte-identical-render tests because the clone's `.ci/run` was edited to add `--durations`,"
+    " making the template dirty; 1 the layered `py3.13` suite's unclosed SQLite connection, "
+    "since fixed) | 2026-12-06 21:18 UTC, commit `f0d4cc2`, 2 cores, otherwise quiet |",
+    "| `uv run pytest` (1,147 tests) | the variants folded (62 installs to 47: the license, CI "
+    "and assistant answers share variants) | measured by the next full run | commit after "
+    "`f0d4cc2` |",
     "",
 ]
 
