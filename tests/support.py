@@ -73,7 +73,7 @@ def jobs_offered(profile: str) -> bool:
     return bool(traits["sql"]) and not traits["orm"]
 
 
-def single_option_variants(profile: str) -> list[Variant]:
+def option_variants(profile: str) -> list[Variant]:
     """The profile's defaults, then every value of every option, each changed from the defaults
     (cookiecutter-django style). Options that write files of their own and no code (the license,
     the CI system, the assistants) share a variant: each value is still checked in a whole project

@@ -28,15 +28,15 @@ from support import (
     Variant,
     describe,
     fresh_copy,
+    option_variants,
     project_env,
     python_for,
     quick_if_default,
     run,
     shared_mypy_cache,
-    single_option_variants,
 )
 
-VARIANTS = [variant for profile in PROFILES for variant in single_option_variants(profile)]
+VARIANTS = [variant for profile in PROFILES for variant in option_variants(profile)]
 CHECKS = {
     "ruff-check": ["uv", "run", "ruff", "check"],
     "ruff-format": ["uv", "run", "ruff", "format", "--check"],

@@ -20,13 +20,13 @@ from support import (
     CloudFormationLoader,
     Variant,
     jobs_offered,
+    option_variants,
     project_files,
     python_for,
     quick_if_default,
     render,
     rendered,
     sh_blocks_after,
-    single_option_variants,
     snapshot,
     unreadable_files,
 )
@@ -34,7 +34,7 @@ from support import (
 VARIANTS = [
     pytest.param(variant, id=variant.id, marks=quick_if_default(variant))
     for profile in PROFILES
-    for variant in single_option_variants(profile)
+    for variant in option_variants(profile)
 ]
 # `{{resolve:...}}` is CloudFormation's own syntax for a dynamic reference, not Jinja.
 UNRENDERED = re.compile(r"\{\{(?!resolve:)|\{%|\{#|\.jinja\b")
