@@ -123,6 +123,15 @@ TEST_SUITE_TIMES = [
     "clone, all passed: little less than before, since the suite's end is its longest tests "
     "(the real-history updates), not its variants; mypy's caches warm from the run before | "
     "2026-12-06 22:57 UTC, commit `5137990`, 2 cores, otherwise quiet (load average 2.1-2.3) |",
+    "| `uv run pytest --durations=0 --junitxml=...` (1,147 tests) | the same commit on a new "
+    "machine, mypy's caches empty; test time summed over both workers 9,234 s: the generated "
+    "suites 1,876 s (47, 31-93 s each), the real-history updates 1,428 s (8 tests, 119-262 s "
+    "each), the static checks 923 s (mypy 621 s of it, its caches empty), test_update 914 s, "
+    "the production runs 619 s, the hostile answers 489 s (181 renders), schemathesis 356 s, "
+    "the questionnaire 285 s, the add-resource skill 507 s (4 groups); xdist dealt the "
+    "variants' groups out first (most tests first), so the updates ran last, two at a time, "
+    "the last ten minutes alone | 77 min 14 s of pytest, all passed | 2026-12-07 00:46 UTC, "
+    "commit `80083f5`, 2 cores, a few short runs beside it |",
     "",
 ]
 
