@@ -76,9 +76,10 @@ def jobs_offered(profile: str) -> bool:
 def option_variants(profile: str) -> list[Variant]:
     """The profile's defaults, then every value of every option, each changed from the defaults
     (cookiecutter-django style). Options that write files of their own and no code (the license,
-    the CI system, the assistants) share a variant: each value is still checked in a whole project
-    once, with one install fewer for each value folded (`docker`, `deploy`, `database` and `auth`
-    change code and keep variants of their own)."""
+    the CI system, the assistants) share a variant, and the newer Pythons ride on variants whose
+    code the interpreter does not touch: each value is still checked in a whole project once, with
+    one install fewer for each value folded (`docker`, `deploy`, `database` and `auth` change code
+    and keep variants of their own)."""
     base = {"profile": profile}
     variants = [Variant(f"{profile}-defaults", base)]
     if profile in SQL_PROFILES:
@@ -90,7 +91,10 @@ def option_variants(profile: str) -> list[Variant]:
                 if jobs_offered(profile)
                 else []
             ),
-            Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
+            on_python(
+                "3.12",
+                Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
+            ),
             # Everything a production deployment turns on, together (PostgreSQL with accounts).
             Variant(
                 f"{profile}-production",
@@ -106,13 +110,16 @@ def option_variants(profile: str) -> list[Variant]:
         ]
     else:
         variants += [
-            Variant(f"{profile}-tracer", {**base, "tracer": True}),
+            on_python("3.12", Variant(f"{profile}-tracer", {**base, "tracer": True})),
             Variant(f"{profile}-jobs", {**base, "jobs": True}),
         ]
     variants += [
         Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
         Variant(f"{profile}-gitlab-apache", {**base, "ci": "gitlab", "license": "Apache-2.0"}),
-        Variant(f"{profile}-no-ci-bsd", {**base, "ci": "none", "license": "BSD-3-Clause"}),
+        on_python(
+            "3.13",
+            Variant(f"{profile}-no-ci-bsd", {**base, "ci": "none", "license": "BSD-3-Clause"}),
+        ),
         Variant(
             f"{profile}-no-assistants-no-tdd-proprietary",
             {**base, "assistants": [], "tdd": False, "license": "Proprietary"},
@@ -126,12 +133,15 @@ def option_variants(profile: str) -> list[Variant]:
             },
         ),
     ]
-    variants += [
-        Variant(f"{profile}-py{version}", {**base, "python_version": version})
-        for version in ("3.12", "3.13")
-        if python_for(version) is not None
-    ]
     return variants
+
+
+def on_python(version: str, variant: Variant) -> Variant:
+    """The variant on that Python (`python_version`), where this machine has one; as it is
+    otherwise."""
+    if python_for(version) is None:
+        return variant
+    return Variant(f"{variant.id}-py{version}", {**variant.answers, "python_version": version})
 
 
 def render(
