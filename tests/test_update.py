@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -192,14 +193,37 @@ def files_with_conflicts(project: Path) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("profile", PROFILES)
-def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
-    profile: str, template_repo: Path, tmp_path: Path
-) -> None:
-    project = generated_at_v1_0(template_repo, tmp_path / "service", profile)
-    make_team_changes(project, profile)
+_updated: dict[str, Path] = {}
 
-    update_to_v1_1(project)
+
+def updated_after_the_teams_changes(
+    profile: str, template: Path, factory: pytest.TempPathFactory
+) -> Path:
+    """The profile generated at v1.0.0, changed as a team changes it and updated to v1.1.0, once
+    per worker: read it, never change it (a test that changes it works on a copy)."""
+    if profile not in _updated:
+        project = generated_at_v1_0(
+            template, factory.mktemp(f"updated-{profile}") / "service", profile
+        )
+        make_team_changes(project, profile)
+        update_to_v1_1(project)
+        _updated[profile] = project
+    return _updated[profile]
+
+
+def grouped_by_profile() -> list[pytest.ParameterSet]:
+    """Each profile on one worker, sharing its updated project."""
+    return [
+        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"updated-{profile}"))
+        for profile in PROFILES
+    ]
+
+
+@pytest.mark.parametrize("profile", grouped_by_profile())
+def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
+    profile: str, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = updated_after_the_teams_changes(profile, template_repo, tmp_path_factory)
 
     assert "# Owned by the catalog squad." in (project / ROUTES[profile]).read_text()
     assert (project / "src" / "my_service" / "pricing.py").read_text() == TEAM_MODULE
@@ -218,13 +242,12 @@ def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
     assert files_with_conflicts(project) == []
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", grouped_by_profile())
 def test_an_updated_project_passes_its_own_checks_and_tests(
-    profile: str, template_repo: Path, tmp_path: Path
+    profile: str, template_repo: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    project = generated_at_v1_0(template_repo, tmp_path / "service", profile)
-    make_team_changes(project, profile)
-    update_to_v1_1(project)
+    updated = updated_after_the_teams_changes(profile, template_repo, tmp_path_factory)
+    project = Path(shutil.copytree(updated, tmp_path / "service", symlinks=True))
     env = project_env(python_for("3.11"))
 
     for command in (
