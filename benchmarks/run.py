@@ -128,10 +128,15 @@ TEST_SUITE_TIMES = [
     "suites 1,876 s (47, 31-93 s each), the real-history updates 1,428 s (8 tests, 119-262 s "
     "each), the static checks 923 s (mypy 621 s of it, its caches empty), test_update 914 s, "
     "the production runs 619 s, the hostile answers 489 s (181 renders), schemathesis 356 s, "
-    "the questionnaire 285 s, the add-resource skill 507 s (4 groups); xdist dealt the "
-    "variants' groups out first (most tests first), so the updates ran last, two at a time, "
-    "the last ten minutes alone | 77 min 14 s of pytest, all passed | 2026-12-07 00:46 UTC, "
-    "commit `80083f5`, 2 cores, a few short runs beside it |",
+    "the questionnaire 285 s, the add-resource skill 507 s (4 groups); the CPU was busy "
+    "throughout (vmstat 0-2 % idle) | 77 min 14 s of pytest, all passed: the wall time is half "
+    "the summed test time to within 17 s, so the run is bound by its work, not by its order | "
+    "2026-12-07 00:46 UTC, commit `80083f5`, 2 cores, a few short runs beside it |",
+    "| same, longest tests dealt out first (an ordering hook and `--no-loadscope-reorder`) | "
+    "the same work in another order | 80 min 36 s, all passed, with 9,585 s of test time (a "
+    "50-test run beside it for 16 minutes): again half the summed time to within 44 s; the "
+    "ordering gained nothing and was not kept | 2026-12-07 02:05 UTC, commit `afb4c9f`, 2 "
+    "cores |",
     "",
 ]
 

@@ -17,41 +17,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "ARCHETYPE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
-# The tests that take longest, slowest first, as measured on a full run (docs/benchmarks.md). xdist
-# deals out work in units (a test, or every test of an xdist group) in the order the tests were
-# collected (`--no-loadscope-reorder`, pyproject.toml), and a run ends with its last unit: dealt
-# out last, a four-minute update runs alone while the other worker has nothing left to do. Dealt
-# out first, the long units run side by side and the short tests fill the gaps at the end.
-SLOWEST_FIRST = (
-    # 2-4 minutes a test: a full update of a project with a team's month of work.
-    "tests/test_update_history.py::",
-    # 2-4 minutes a group: the add-resource skill followed, then every check.
-    "tests/test_generated_projects.py::test_following_the_add_resource_skill",
-    "tests/test_generated_projects.py::test_the_add_resource_skill",
-    # 1-2 minutes a test.
-    "tests/test_fuzzing.py::",
-    "tests/test_update.py::test_the_readme_answer_switch_works_as_written",
-    "tests/test_update.py::test_an_updated_project_passes_its_own_checks_and_tests",
-    "tests/test_first_hour.py::",
-    # 1-4 minutes a group: a profile's production runs, a variant's install, checks and suite.
-    "tests/test_production.py::",
-    "tests/test_generated_projects.py::",
-)
-
-
-def slowness_rank(item: pytest.Item) -> int:
-    """Where the test's unit is dealt out: the first of SLOWEST_FIRST it falls under, or after all
-    of them (in the order collected: the sort is stable)."""
-    return next(
-        (rank for rank, prefix in enumerate(SLOWEST_FIRST) if item.nodeid.startswith(prefix)),
-        len(SLOWEST_FIRST),
-    )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=slowness_rank)
-
-
 # The Redis server the generated services share their rate limits through.
 REDIS_URL = os.environ.get("ARCHETYPE_REDIS_URL", "redis://127.0.0.1:6379/0")
 
