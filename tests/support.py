@@ -65,6 +65,15 @@ def quick_if_default(variant: Variant) -> list[pytest.MarkDecorator]:
     return [pytest.mark.quick] if variant.id in QUICK_VARIANTS else []
 
 
+def on_one_worker(group: str, profiles: list[str]) -> list[pytest.ParameterSet]:
+    """The profiles as parameters, each profile's tests on one xdist worker (group
+    `<group>-<profile>`), so they share what the worker builds for that profile once."""
+    return [
+        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"{group}-{profile}"))
+        for profile in profiles
+    ]
+
+
 def jobs_offered(profile: str) -> bool:
     """Whether the questionnaire offers `jobs` to the SQL profile (copier.yml says the same): so
     far where a request reaches its data through one Core connection, on PostgreSQL (docs/jobs.md).

@@ -28,6 +28,7 @@ from support import (
     Variant,
     describe,
     fresh_copy,
+    on_one_worker,
     option_variants,
     project_env,
     python_for,
@@ -437,10 +438,7 @@ def project_after_the_skill(
 
 
 def recipe_profiles() -> list[pytest.ParameterSet]:
-    return [
-        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"recipe-{profile}"))
-        for profile in RESOURCE_PROFILES
-    ]
+    return on_one_worker("recipe", RESOURCE_PROFILES)
 
 
 @pytest.mark.parametrize("profile", recipe_profiles())

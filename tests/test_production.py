@@ -43,7 +43,7 @@ from production import (
     through_outbox_load,
     through_restart_and_crash,
 )
-from support import SQL_PROFILES, describe, project_env, python_for, render, run
+from support import SQL_PROFILES, describe, on_one_worker, project_env, python_for, render, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.production]
 
@@ -66,10 +66,7 @@ def installed_with_jobs(profile: str, factory: pytest.TempPathFactory) -> Path:
 
 
 def grouped(profiles: list[str]) -> list[pytest.ParameterSet]:
-    return [
-        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"production-{profile}"))
-        for profile in profiles
-    ]
+    return on_one_worker("production", profiles)
 
 
 @pytest.mark.postgres

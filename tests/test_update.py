@@ -29,6 +29,7 @@ from support import (
     copy_of_the_template,
     describe,
     git,
+    on_one_worker,
     project_env,
     python_for,
     render,
@@ -211,15 +212,7 @@ def updated_after_the_teams_changes(
     return _updated[profile]
 
 
-def grouped_by_profile() -> list[pytest.ParameterSet]:
-    """Each profile on one worker, sharing its updated project."""
-    return [
-        pytest.param(profile, id=profile, marks=pytest.mark.xdist_group(f"updated-{profile}"))
-        for profile in PROFILES
-    ]
-
-
-@pytest.mark.parametrize("profile", grouped_by_profile())
+@pytest.mark.parametrize("profile", on_one_worker("updated", PROFILES))
 def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
     profile: str, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -242,7 +235,7 @@ def test_an_update_keeps_the_teams_changes_and_brings_the_templates(
     assert files_with_conflicts(project) == []
 
 
-@pytest.mark.parametrize("profile", grouped_by_profile())
+@pytest.mark.parametrize("profile", on_one_worker("updated", PROFILES))
 def test_an_updated_project_passes_its_own_checks_and_tests(
     profile: str, template_repo: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
