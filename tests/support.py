@@ -76,10 +76,10 @@ def on_one_worker(group: str, profiles: list[str]) -> list[pytest.ParameterSet]:
 
 def jobs_offered(profile: str) -> bool:
     """Whether the questionnaire offers `jobs` to the SQL profile (copier.yml says the same): so
-    far where a request reaches its data through one Core connection, on PostgreSQL (docs/jobs.md).
-    serverless has jobs of its own shape (its variants)."""
+    far where it has no bounded contexts, on PostgreSQL (docs/jobs.md). serverless has jobs of its
+    own shape (its variants)."""
     traits = PROFILE_TRAITS[profile]
-    return bool(traits["sql"]) and not traits["orm"]
+    return bool(traits["sql"]) and not traits["bounded_contexts"]
 
 
 def option_variants(profile: str) -> list[Variant]:
