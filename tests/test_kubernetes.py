@@ -41,15 +41,18 @@ JOBS_PROFILES = [profile for profile in SQL_PROFILES if jobs_offered(profile)]
 WORKER = "my-service-worker"
 
 
-def kubernetes_project(profile: str = "model-first", *, jobs: bool = False) -> Path:
-    """The profile rendered for Kubernetes, with jobs or without: shared by the tests, which only
-    read it."""
+def kubernetes_project(
+    profile: str = "model-first", *, jobs: bool = False, telemetry: bool = False
+) -> Path:
+    """The profile rendered for Kubernetes, with jobs or without, with telemetry or without:
+    shared by the tests, which only read it."""
     return rendered(
         profile=profile,
         database="postgresql",
         auth="jwt",
         deploy="kubernetes",
         **({"jobs": True} if jobs else {}),
+        **({"telemetry": "opentelemetry"} if telemetry else {}),
     )
 
 
@@ -340,3 +343,13 @@ def test_the_worker_reaches_dns_the_database_and_webhooks_only_and_nothing_reach
         (port["protocol"], port["port"]) for rule in policy["egress"] for port in rule["ports"]
     }
     assert reached == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 443)}
+
+
+def test_with_telemetry_the_worker_also_reaches_the_collector() -> None:
+    project = kubernetes_project(jobs=True, telemetry=True)
+    policy = named(build(project / OVERLAY), "NetworkPolicy", WORKER)["spec"]
+
+    reached = {
+        (port["protocol"], port["port"]) for rule in policy["egress"] for port in rule["ports"]
+    }
+    assert ("TCP", 4318) in reached
