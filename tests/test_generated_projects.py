@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import new_postgres_database
 from scripted_engineer import Names, follow
 from support import (
     ENFORCED_RULES,
@@ -28,6 +29,7 @@ from support import (
     Variant,
     describe,
     fresh_copy,
+    jobs_offered,
     on_one_worker,
     option_variants,
     project_env,
@@ -450,6 +452,33 @@ def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
     assert [describe(result) for result in ran if result.returncode != 0] == []
     assert any("pytest" in str(result.args) for result in ran)
     assert list((project / "tests").rglob("test_widget*.py")), "the skill added no tests"
+
+
+# With jobs, the example's create defers a job, so a copied create does too: the recipe copies
+# the job and its tests as well (the steps marked `when: jobs` in includes/recipes.yml).
+JOB_RECIPE_PROFILES = [profile for profile in RESOURCE_PROFILES if jobs_offered(profile)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("profile", on_one_worker("recipe-jobs", JOB_RECIPE_PROFILES))
+def test_following_the_add_resource_skill_with_jobs_gives_the_resource_its_job_and_stays_green(
+    profile: str, tmp_path: Path
+) -> None:
+    project = fresh_copy(
+        tmp_path / "project",
+        profile=profile,
+        database="postgresql",
+        jobs=True,
+        assistants=["claude"],
+    )
+    with new_postgres_database() as development, new_postgres_database() as tests:
+        env = project_env(python_for("3.11"), DATABASE_URL=development, TEST_DATABASE_URL=tests)
+        assert run(["uv", "sync"], project, env).returncode == 0
+        ran = follow(project, RECIPE_NAMES, env)
+
+    assert [describe(result) for result in ran if result.returncode != 0] == []
+    assert (project / "src" / "my_service" / "jobs" / "widgets.py").is_file()
+    assert (project / "tests" / "integration" / "test_widget_jobs.py").is_file()
 
 
 @pytest.mark.parametrize("profile", recipe_profiles())
