@@ -82,6 +82,10 @@ def jobs_offered(profile: str) -> bool:
     return bool(traits["sql"]) and not traits["bounded_contexts"]
 
 
+# The SQL profiles that offer jobs: their projects with jobs run a worker on the job queue.
+SQL_JOBS_PROFILES = [profile for profile in SQL_PROFILES if jobs_offered(profile)]
+
+
 def option_variants(profile: str) -> list[Variant]:
     """The profile's defaults, then every value of every option, each changed from the defaults
     (cookiecutter-django style). Options that write files of their own and no code (the license,

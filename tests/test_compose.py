@@ -25,7 +25,7 @@ from deployment import (
     worker_grace_seconds,
     worker_liveness_command,
 )
-from support import SQL_PROFILES, jobs_offered, rendered
+from support import SQL_JOBS_PROFILES, SQL_PROFILES, rendered
 
 STACKS = [
     pytest.param((profile, database, auth), id=f"{profile}-{database}-{auth}")
@@ -35,8 +35,7 @@ STACKS = [
 # The SQL profiles that offer jobs, on PostgreSQL (their queue) with them, and without.
 JOBS_STACKS = [
     pytest.param((profile, jobs), id=f"{profile}-{'jobs' if jobs else 'no-jobs'}")
-    for profile in SQL_PROFILES
-    if jobs_offered(profile)
+    for profile in SQL_JOBS_PROFILES
     for jobs in (True, False)
 ]
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?P<rule>:[?-])?")
@@ -155,7 +154,7 @@ def jobs_stack(request: pytest.FixtureRequest) -> tuple[Path, bool]:
     ), jobs
 
 
-@pytest.fixture(params=[profile for profile in SQL_PROFILES if jobs_offered(profile)])
+@pytest.fixture(params=SQL_JOBS_PROFILES)
 def worker_project(request: pytest.FixtureRequest) -> Path:
     """A PostgreSQL project with jobs (shared, read only)."""
     return rendered(profile=request.param, database="postgresql", jobs=True)

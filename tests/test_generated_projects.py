@@ -24,12 +24,12 @@ from support import (
     PROFILE_EXPECTATIONS,
     PROFILES,
     RESOURCE_RECIPES,
+    SQL_JOBS_PROFILES,
     SQL_PROFILES,
     CloudFormationLoader,
     Variant,
     describe,
     fresh_copy,
-    jobs_offered,
     on_one_worker,
     option_variants,
     project_env,
@@ -455,8 +455,9 @@ def test_following_the_add_resource_skill_step_by_step_keeps_the_project_green(
 
 
 # With jobs, the example's create defers a job, so a copied create does too: the recipe copies
-# the job and its tests as well (the steps marked `when: jobs` in includes/recipes.yml).
-JOB_RECIPE_PROFILES = [profile for profile in RESOURCE_PROFILES if jobs_offered(profile)]
+# the job and its tests as well (the steps marked `when: jobs` in includes/recipes.yml). With
+# telemetry, so that the copied trace of the job is followed and tested too.
+JOB_RECIPE_PROFILES = [profile for profile in RESOURCE_PROFILES if profile in SQL_JOBS_PROFILES]
 
 
 @pytest.mark.postgres
@@ -469,6 +470,7 @@ def test_following_the_add_resource_skill_with_jobs_gives_the_resource_its_job_a
         profile=profile,
         database="postgresql",
         jobs=True,
+        telemetry="opentelemetry",
         assistants=["claude"],
     )
     with new_postgres_database() as development, new_postgres_database() as tests:

@@ -27,7 +27,7 @@ from deployment import (
     worker_grace_seconds,
     worker_liveness_command,
 )
-from support import SQL_PROFILES, jobs_offered, rendered
+from support import SQL_JOBS_PROFILES, SQL_PROFILES, rendered
 
 OVERLAY = Path("deploy/kubernetes/overlays/production")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -36,8 +36,6 @@ KUSTOMIZE_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "i
 KUBECTL = shutil.which("kubectl")
 
 Manifest = dict[str, Any]
-# The SQL profiles that offer jobs: their Kubernetes base runs a worker Deployment too.
-JOBS_PROFILES = [profile for profile in SQL_PROFILES if jobs_offered(profile)]
 WORKER = "my-service-worker"
 
 
@@ -121,7 +119,8 @@ def test_the_production_overlay_is_valid_kubernetes(profile: str) -> None:
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its kustomize) is not installed")
 @pytest.mark.parametrize(
     ("profile", "jobs"),
-    [(profile, False) for profile in SQL_PROFILES] + [(profile, True) for profile in JOBS_PROFILES],
+    [(profile, False) for profile in SQL_PROFILES]
+    + [(profile, True) for profile in SQL_JOBS_PROFILES],
 )
 def test_kustomize_itself_assembles_what_build_does(profile: str, jobs: bool) -> None:
     overlay = kubernetes_project(profile, jobs=jobs) / OVERLAY
@@ -250,7 +249,7 @@ def selects(selector: dict[str, str], manifest: Manifest) -> bool:
     return selector.items() <= labels.items()
 
 
-@pytest.mark.parametrize("profile", JOBS_PROFILES)
+@pytest.mark.parametrize("profile", SQL_JOBS_PROFILES)
 @pytest.mark.parametrize("jobs", [True, False], ids=["jobs", "no-jobs"])
 def test_the_overlay_runs_a_worker_exactly_where_the_project_has_jobs(
     profile: str, jobs: bool
@@ -263,7 +262,7 @@ def test_the_overlay_runs_a_worker_exactly_where_the_project_has_jobs(
     assert workers == ({"Deployment", "NetworkPolicy"} if jobs else set())
 
 
-@pytest.mark.parametrize("profile", JOBS_PROFILES)
+@pytest.mark.parametrize("profile", SQL_JOBS_PROFILES)
 def test_every_manifest_file_of_a_project_with_jobs_is_in_the_kustomization(profile: str) -> None:
     base = kubernetes_project(profile, jobs=True) / OVERLAY / "../../base"
     listed = yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
@@ -273,7 +272,7 @@ def test_every_manifest_file_of_a_project_with_jobs_is_in_the_kustomization(prof
     )
 
 
-@pytest.fixture(params=JOBS_PROFILES)
+@pytest.fixture(params=SQL_JOBS_PROFILES)
 def worker_project(request: pytest.FixtureRequest) -> Path:
     """A Kubernetes project with jobs (shared, read only)."""
     return kubernetes_project(request.param, jobs=True)
@@ -345,8 +344,9 @@ def test_the_worker_reaches_dns_the_database_and_webhooks_only_and_nothing_reach
     assert reached == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 443)}
 
 
-def test_with_telemetry_the_worker_also_reaches_the_collector() -> None:
-    project = kubernetes_project(jobs=True, telemetry=True)
+@pytest.mark.parametrize("profile", SQL_JOBS_PROFILES)
+def test_with_telemetry_the_worker_also_reaches_the_collector(profile: str) -> None:
+    project = kubernetes_project(profile, jobs=True, telemetry=True)
     policy = named(build(project / OVERLAY), "NetworkPolicy", WORKER)["spec"]
 
     reached = {

@@ -44,9 +44,9 @@ from production import (
     through_restart_and_crash,
 )
 from support import (
+    SQL_JOBS_PROFILES,
     SQL_PROFILES,
     describe,
-    jobs_offered,
     on_one_worker,
     project_env,
     python_for,
@@ -149,7 +149,7 @@ def test_through_a_database_restart_and_crash_every_create_lands_exactly_once(
 JOBS_CLIENTS = 32
 
 
-@pytest.mark.parametrize("profile", grouped([p for p in SQL_PROFILES if jobs_offered(p)]))
+@pytest.mark.parametrize("profile", grouped(SQL_JOBS_PROFILES))
 def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_restart(
     profile: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
