@@ -137,6 +137,16 @@ TEST_SUITE_TIMES = [
     "50-test run beside it for 16 minutes): again half the summed time to within 44 s; the "
     "ordering gained nothing and was not kept | 2026-12-07 02:05 UTC, commit `afb4c9f`, 2 "
     "cores |",
+    "| `uv run pytest --junitxml=...` (1,117 tests) | everything, with layered's jobs (a "
+    "variant, its compose, Kubernetes and production runs) and the add-resource skill "
+    "followed in projects with jobs; test time summed over both workers 4,251 s: the "
+    "generated suites and static checks 1,918 s, the real-history updates 619 s, the "
+    "production runs 377 s, test_update 320 s, the hostile answers 189 s | 35 min 34 s of "
+    "pytest in `.ci/run` on a fresh clone, all passed; again half the summed test time. "
+    "Half the test time of the run above on the same commits' work: this session's machine "
+    "was faster and quieter, and mypy's caches were warm for the SQL profiles from the "
+    "session's own runs | 2026-12-07 05:20 UTC, commit `66e48cb`, 2 cores, nothing beside "
+    "it |",
     "",
 ]
 
