@@ -444,10 +444,12 @@ async def load_until(
     await asyncio.gather(*(one_client(index) for index in range(clients)))
 
 
-def database_rows(url: str, query: str) -> list[tuple[Any, ...]]:
+def database_rows(
+    url: str, query: str, parameters: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
     """Rows of a query, through psycopg (the test's own driver, not the service's)."""
     with psycopg.connect(sync_url(url), autocommit=True) as connection:
-        return list(connection.execute(query).fetchall())
+        return list(connection.execute(query, parameters).fetchall())
 
 
 def sync_url(url: str) -> str:
@@ -910,17 +912,32 @@ asyncio.run(main())
     )
 
 
-def _item_job_statuses(url: str) -> Counter[str]:
+# The task whose jobs announce created items: the items' own, or in ddd the delivery of each
+# event the outbox relay moved into the queue (only creates, so one event per item).
+ITEM_JOB_TASK = {
+    "model-first": "items.notify_created",
+    "layered": "items.notify_created",
+    "ddd": "outbox.deliver_event",
+}
+
+
+def _item_job_statuses(url: str, task: str) -> Counter[str]:
     rows = database_rows(
         url,
-        "SELECT status, count(*) FROM procrastinate_jobs"
-        " WHERE task_name = 'items.notify_created' GROUP BY status",
+        "SELECT status, count(*) FROM procrastinate_jobs WHERE task_name = %s GROUP BY status",
+        (task,),
     )
     return Counter({str(status): int(count) for status, count in rows})
 
 
 def through_jobs_under_faults(
-    project: Path, cluster: Cluster, logs: Path, *, clients: int, drain_seconds: float = 120
+    project: Path,
+    profile: str,
+    cluster: Cluster,
+    logs: Path,
+    *,
+    clients: int,
+    drain_seconds: float = 120,
 ) -> JobsRun:
     """The service with its web workers and two job workers, the item webhook pointing at a local
     receiver; `clients` clients create and read items while one job worker is killed with
@@ -971,8 +988,9 @@ def through_jobs_under_faults(
                 rows: list[tuple[Any, ...]] = []
                 jobs: Counter[str] = Counter()
                 while time.monotonic() - loaded < drain_seconds:
-                    rows = database_rows(cluster.url, "SELECT id, name FROM items")
-                    jobs = _item_job_statuses(cluster.url)
+                    table = ITEMS_TABLE[profile]
+                    rows = database_rows(cluster.url, f"SELECT id, name FROM {table}")  # noqa: S608
+                    jobs = _item_job_statuses(cluster.url, ITEM_JOB_TASK[profile])
                     delivered = {delivery.item_id for delivery in receiver.applied()}
                     stored_ids = {str(item_id) for item_id, _ in rows}
                     if stored_ids <= delivered and not (jobs["todo"] or jobs["doing"]):

@@ -75,11 +75,10 @@ def on_one_worker(group: str, profiles: list[str]) -> list[pytest.ParameterSet]:
 
 
 def jobs_offered(profile: str) -> bool:
-    """Whether the questionnaire offers `jobs` to the SQL profile (copier.yml says the same): so
-    far where it has no bounded contexts, on PostgreSQL (docs/jobs.md). serverless has jobs of its
-    own shape (its variants)."""
-    traits = PROFILE_TRAITS[profile]
-    return bool(traits["sql"]) and not traits["bounded_contexts"]
+    """Whether the questionnaire offers `jobs` to the SQL profile on PostgreSQL (copier.yml says
+    the same): every SQL profile does (docs/jobs.md). serverless has jobs of its own shape (its
+    variants)."""
+    return bool(PROFILE_TRAITS[profile]["sql"])
 
 
 # The SQL profiles that offer jobs: their projects with jobs run a worker on the job queue.

@@ -156,7 +156,7 @@ def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_
     project = installed_with_jobs(profile, tmp_path_factory)
 
     with own_cluster() as cluster:
-        run = through_jobs_under_faults(project, cluster, tmp_path, clients=JOBS_CLIENTS)
+        run = through_jobs_under_faults(project, profile, cluster, tmp_path, clients=JOBS_CLIENTS)
 
     tally, deliveries = run.outage.tally, run.deliveries
     applied = [delivery for delivery in deliveries if delivery.applied]

@@ -111,13 +111,8 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "telemetry=opentelemetry"], "telemetry", "leave it out"),
     (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
-    # jobs (issue 34) is built for model-first and layered on PostgreSQL and for serverless so far:
-    # ddd is refused naming what works, and so is SQLite, which cannot hold the queue.
-    (
-        ["profile=ddd", "database=postgresql", "jobs=true"],
-        "jobs",
-        "needs model-first, layered or serverless",
-    ),
+    # jobs (issue 34) keeps its queue in PostgreSQL: SQLite, which cannot hold it, is refused.
+    (["profile=ddd", "jobs=true"], "jobs", "needs database=postgresql"),
     (["profile=model-first", "jobs=true"], "jobs", "needs database=postgresql"),
     (["profile=layered", "jobs=true"], "jobs", "needs database=postgresql"),
 ]

@@ -15,6 +15,7 @@ import yaml
 from support import (
     ENFORCED_RULES,
     PROFILE_EXPECTATIONS,
+    PROFILE_TRAITS,
     PROFILES,
     SQL_PROFILES,
     CloudFormationLoader,
@@ -185,12 +186,18 @@ JOB_FILES = {
     "src/my_service/jobs/webhooks.py",
     "src/my_service/core/webhook_protocol.py",
     "src/my_service/jobs/retries.py",
-    "src/my_service/jobs/items.py",
     "src/my_service/worker.py",
     "migrations/versions/template_0005_create_job_queue.py",
     "tests/integration/test_jobs.py",
     "tests/unit/test_webhooks.py",
     "tests/unit/test_webhook_protocol.py",
+}
+# Where an item's job comes from: the items' jobs module, or, with bounded contexts, the outbox
+# relay, whose jobs the catalog's announcements turn into webhook calls.
+ITEM_JOB_FILES = {"src/my_service/jobs/items.py"}
+EVENT_JOB_FILES = {
+    "src/my_service/contexts/catalog/application/announcements.py",
+    "src/my_service/contexts/catalog/infrastructure/webhook.py",
 }
 JOB_DEPENDENCIES = ("procrastinate", "psycopg", "httpx")
 
@@ -215,7 +222,10 @@ def test_jobs_adds_the_worker_the_queue_its_migration_and_its_tests(profile: str
     project = rendered(profile=profile, database="postgresql", jobs=True)
 
     files = {path.relative_to(project).as_posix() for path in project_files(project)}
-    assert files >= JOB_FILES, sorted(JOB_FILES - files)
+    expected = JOB_FILES | (
+        EVENT_JOB_FILES if PROFILE_TRAITS[profile]["bounded_contexts"] else ITEM_JOB_FILES
+    )
+    assert files >= expected, sorted(expected - files)
     assert {d.split(">")[0].split("[")[0] for d in dependencies_of(project)} >= set(
         JOB_DEPENDENCIES
     )

@@ -19,13 +19,26 @@ class JitteredBackoff(BaseRetryStrategy):
     failed together spread out instead of arriving together. A job out of attempts, or whose error
     says repeating cannot help, ends `failed`, where a person can see it and retry it."""
 
-    def __init__(self, *, max_attempts: int, base_seconds: float, cap_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        max_attempts: int,
+        base_seconds: float,
+        cap_seconds: float,
+        other_errors_retried: bool = False,
+    ) -> None:
+        """`other_errors_retried`: whether errors other than DeliveryError are retried too, for
+        jobs whose every step is safe to repeat (a database that was away, say)."""
         self.max_attempts = max_attempts
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
+        self.other_errors_retried = other_errors_retried
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if not (isinstance(exception, DeliveryError) and exception.retryable):
+        if isinstance(exception, DeliveryError):
+            if not exception.retryable:
+                return None
+        elif not self.other_errors_retried:
             return None
         # `attempts` counts the runs before this one.
         if job.attempts + 1 >= self.max_attempts:
