@@ -97,7 +97,9 @@ def option_variants(profile: str) -> list[Variant]:
     if profile in SQL_PROFILES:
         variants += [
             Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
-            Variant(f"{profile}-no-docker", {**base, "docker": False}),
+            # Without the image, SQLite may take jobs: development's in-memory queue, run by the
+            # web process itself (docs/jobs.md).
+            Variant(f"{profile}-no-docker-jobs", {**base, "docker": False, "jobs": True}),
             *(
                 [Variant(f"{profile}-jobs", {**base, "database": "postgresql", "jobs": True})]
                 if jobs_offered(profile)
