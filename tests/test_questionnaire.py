@@ -111,7 +111,8 @@ IMPOSSIBLE_COMBINATIONS = [
     (["profile=serverless", "telemetry=opentelemetry"], "telemetry", "leave it out"),
     (["database=postgresql", "docker=false", "deploy=kubernetes"], "deploy", "needs docker"),
     (["assistants=[claude]", "copilot_agents=true"], "copilot_agents", "add copilot to assistants"),
-    # jobs (issue 34) keeps its queue in PostgreSQL: SQLite, which cannot hold it, is refused.
+    # jobs (issue 34) keeps its queue in PostgreSQL; SQLite takes it only for development, without
+    # the image (which runs production, where jobs on SQLite are refused).
     (["profile=ddd", "jobs=true"], "jobs", "needs database=postgresql"),
     (["profile=model-first", "jobs=true"], "jobs", "needs database=postgresql"),
     (["profile=layered", "jobs=true"], "jobs", "needs database=postgresql"),
