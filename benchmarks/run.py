@@ -147,6 +147,14 @@ TEST_SUITE_TIMES = [
     "was faster and quieter, and mypy's caches were warm for the SQL profiles from the "
     "session's own runs | 2026-12-07 05:20 UTC, commit `66e48cb`, 2 cores, nothing beside "
     "it |",
+    "| `uv run pytest --junitxml=...` (1,151 tests) | everything, with ddd's jobs and the "
+    "`-no-docker-jobs` variants (SQLite's development queue) added: 6 more installs of a "
+    "variant with jobs; test time summed over both workers 4,180 s: the generated suites and "
+    "static checks 1,055 s, the rest of test_generated_projects 788 s, the real-history "
+    "updates 615 s, the production runs 444 s, test_update 319 s, the hostile answers 189 s "
+    "| 35 min 2 s of pytest in `.ci/run` on a fresh clone, all passed (39 min 10 s for the "
+    "1,145 tests of `074e25c`, with renders and generated suites run beside it) | "
+    "2026-12-07 09:09 UTC, commit `60088f3`, 2 cores, nothing beside it |",
     "",
 ]
 
