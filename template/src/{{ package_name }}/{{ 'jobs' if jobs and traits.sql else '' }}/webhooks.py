@@ -13,6 +13,7 @@ from typing import Self
 
 import httpx
 
+from ..core.config import Settings
 from ..core.webhook_protocol import payload, retryable_status, secret_key, signed_headers
 
 
@@ -76,3 +77,16 @@ class WebhookClient:
         raise DeliveryError(
             f"{event}: the receiver answered {status}", retryable=retryable_status(status)
         )
+
+
+def configured_webhook(settings: Settings) -> WebhookClient | None:
+    """A client of the webhook the settings name (ITEM_WEBHOOK_URL, its secret and the timeouts),
+    or None while the URL is unset or empty: a deployment that blanks it turns the webhook off."""
+    if not settings.item_webhook_url:
+        return None
+    return WebhookClient(
+        settings.item_webhook_url,
+        settings.item_webhook_secret.get_secret_value(),
+        connect_timeout_seconds=settings.webhook_connect_timeout_seconds,
+        read_timeout_seconds=settings.webhook_read_timeout_seconds,
+    )
