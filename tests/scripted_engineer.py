@@ -1,11 +1,12 @@
-"""A scripted engineer who follows the add-resource skill of a rendered project, step by step.
+"""A scripted engineer who follows a skill of a rendered project that builds from an example, step
+by step: add-resource (a resource from items) or add-job (a scheduled job from the example one).
 
-It reads `.claude/skills/add-resource/SKILL.md`, does what each numbered step says, exactly as
+It reads the skill's SKILL.md under `.claude/skills/`, does what each numbered step says, exactly as
 written (copy a file, copy one definition, copy a YAML block, copy the lines that name a word; run
-a command), with the renaming rule the skill states and the names it says to keep, and nothing the
-skill does not say. A skill whose
-steps stop being true of the tree fails here: a path it names is gone, a definition is not found,
-or the project it leaves fails its own checks.
+a command), with the renaming rule the skill states (add-resource's items to the new names, or
+add-job's "Rename as you copy" pairs) and the names it says to keep, and nothing the skill does
+not say. A skill whose steps stop being true of the tree fails here: a path it names is gone, a
+definition is not found, or the project it leaves fails its own checks.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import re
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from ai_files import listed_commands
 
 SKILL = Path(".claude") / "skills" / "add-resource" / "SKILL.md"
+JOB_SKILL = Path(".claude") / "skills" / "add-job" / "SKILL.md"
 
 STEP = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
 COPY_FILE = re.compile(r"Copy `(?P<source>[^`]+)` to `(?P<target>[^`]+)`")
@@ -33,7 +36,21 @@ COPY_LINES = re.compile(
 )
 COMMAND = re.compile(r"`(uv run [^`]+)`")
 KEEP = re.compile(r"^Keep as they are: (.*)$", re.MULTILINE)
+RENAMES = re.compile(r"^Rename as you copy: (.*)$", re.MULTILINE)
+PAIR = re.compile(r"`([^`]+)` to `([^`]+)`")
 QUOTED = re.compile(r"`([^`]+)`")
+
+
+class Renaming(Protocol):
+    """How a skill's copies are renamed, and its placeholders filled."""
+
+    def told_by(self, skill: str) -> "Renaming":
+        """The renaming with what the skill's text adds to it (names to keep, pairs)."""
+        ...
+
+    def rename(self, text: str) -> str: ...
+
+    def placeholders(self, text: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -61,24 +78,50 @@ class Names:
     def placeholders(self, text: str) -> str:
         return text.replace("<resources>", self.plural).replace("<resource>", self.singular)
 
+    def told_by(self, skill: str) -> "Names":
+        found = KEEP.search(skill)
+        assert found is not None, "the skill says which names to keep as they are"
+        return replace(self, kept=tuple(QUOTED.findall(found[1])))
+
+
+@dataclass(frozen=True)
+class JobName:
+    """A new job's name in snake_case, and the pairs the skill renames in its copies."""
+
+    name: str
+    renames: tuple[tuple[str, str], ...] = ()
+
+    def placeholders(self, text: str) -> str:
+        return (
+            text.replace("<job>", self.name)
+            .replace("<Job>", _camel(self.name))
+            .replace("<JOB>", self.name.upper())
+        )
+
+    def rename(self, text: str) -> str:
+        """`text` with each pair's old text replaced by its new, in the skill's order."""
+        for old, new in self.renames:
+            text = text.replace(old, new)
+        return text
+
+    def told_by(self, skill: str) -> "JobName":
+        found = RENAMES.search(skill)
+        assert found is not None, "the skill says what to rename as you copy"
+        pairs = tuple((old, self.placeholders(new)) for old, new in PAIR.findall(found[1]))
+        assert pairs, "the skill names no pair to rename"
+        return replace(self, renames=pairs)
+
 
 def _camel(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
 
-def steps(project: Path) -> list[str]:
+def steps(project: Path, skill: Path = SKILL) -> list[str]:
     """The skill's numbered steps, in order."""
-    return [text for _, text in STEP.findall((project / SKILL).read_text(encoding="utf-8"))]
+    return [text for _, text in STEP.findall((project / skill).read_text(encoding="utf-8"))]
 
 
-def kept(project: Path) -> tuple[str, ...]:
-    """The names the skill says to keep as they are."""
-    found = KEEP.search((project / SKILL).read_text(encoding="utf-8"))
-    assert found is not None, "the skill says which names to keep as they are"
-    return tuple(QUOTED.findall(found[1]))
-
-
-def copy_definition(path: Path, name: str, names: Names) -> None:
+def copy_definition(path: Path, name: str, names: Renaming) -> None:
     """The definition (class, function or assignment) of `name`, top-level or a `Class.member`,
     copied renamed below the original with a blank line between."""
     source = path.read_text(encoding="utf-8")
@@ -107,7 +150,7 @@ def _defines(node: ast.stmt, name: str) -> bool:
     return any(isinstance(target, ast.Name) and target.id == name for target in targets)
 
 
-def copy_block(path: Path, name: str, names: Names) -> None:
+def copy_block(path: Path, name: str, names: Renaming) -> None:
     """The YAML block that `name:` begins (the line and every line indented deeper below it),
     copied renamed below the original with a blank line between."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -130,7 +173,7 @@ def copy_block(path: Path, name: str, names: Names) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def copy_lines(path: Path, word: str, names: Names) -> None:
+def copy_lines(path: Path, word: str, names: Renaming) -> None:
     """Each line naming `word`, copied renamed right below itself."""
     out: list[str] = []
     found = False
@@ -146,12 +189,12 @@ def copy_lines(path: Path, word: str, names: Names) -> None:
 
 
 def follow(
-    project: Path, names: Names, env: dict[str, str]
+    project: Path, names: Renaming, env: dict[str, str], skill: Path = SKILL
 ) -> list[subprocess.CompletedProcess[str]]:
     """Does every step of the skill in the project; returns the commands it ran, in order."""
     ran: list[subprocess.CompletedProcess[str]] = []
-    names = replace(names, kept=kept(project))
-    for text in steps(project):
+    names = names.told_by((project / skill).read_text(encoding="utf-8"))
+    for text in steps(project, skill):
         if match := COPY_FILE.match(text):
             source = project / match["source"]
             target = project / names.placeholders(match["target"])

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import new_postgres_database
-from scripted_engineer import Names, follow
+from scripted_engineer import JOB_SKILL, JobName, Names, follow
 from support import (
     ENFORCED_RULES,
     PROFILE_EXPECTATIONS,
+    PROFILE_TRAITS,
     PROFILES,
     RESOURCE_RECIPES,
     SQL_JOBS_PROFILES,
@@ -491,6 +492,32 @@ def test_following_the_add_resource_skill_with_jobs_gives_the_resource_its_job_a
         project / "tests" / "integration" / "test_widget_jobs.py",
     ]
     assert [path.is_file() for path in job_files] == [copies_a_job(profile)] * 2
+
+
+# Every profile with jobs has the add-job skill: a scheduled job copied from the project's example
+# (the SQL profiles' purge of expired idempotency keys, serverless's replay of failed
+# notifications) with its schedule and its tests. The SQL profiles on SQLite's development queue,
+# which needs no Docker; the copied tests check the new job's work and its place on the schedule,
+# so a copy that is not registered fails them.
+@pytest.mark.parametrize("profile", on_one_worker("add-job", PROFILES))
+def test_following_the_add_job_skill_gives_a_scheduled_job_and_stays_green(
+    profile: str, tmp_path: Path
+) -> None:
+    development_queue = {"docker": False} if PROFILE_TRAITS[profile]["sql"] else {}
+    project = fresh_copy(
+        tmp_path / "project", profile=profile, jobs=True, assistants=["claude"], **development_queue
+    )
+    env = project_env(python_for("3.11"))
+    assert run(["uv", "sync"], project, env).returncode == 0
+
+    ran = follow(project, JobName("send_reminders"), env, JOB_SKILL)
+
+    assert [describe(result) for result in ran if result.returncode != 0] == []
+    assert any("pytest" in str(result.args) for result in ran)
+    collected = run(["uv", "run", "pytest", "--collect-only", "-q"], project, env)
+    assert len(re.findall(r"^\S*send_reminders\S*$", collected.stdout, re.MULTILINE)) >= 2, (
+        "the skill gave the new job no tests of its own"
+    )
 
 
 @pytest.mark.parametrize("profile", recipe_profiles())

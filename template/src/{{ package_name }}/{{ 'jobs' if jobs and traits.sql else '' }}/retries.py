@@ -1,10 +1,16 @@
-"""When a failed job runs again: exponential backoff with full jitter, for retryable errors only."""
+"""When a job runs again: exponential backoff with full jitter, for retryable errors only, and at
+once for a job its stopping worker cut off."""
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate import BaseRetryStrategy, JobContext, RetryDecision
+from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Job
+from procrastinate.middleware import AsyncCallNext
+from procrastinate.worker import Worker
 
 from .webhooks import DeliveryError
 
@@ -13,7 +19,37 @@ from .webhooks import DeliveryError
 _JITTER = random.SystemRandom()
 
 
-class JitteredBackoff(BaseRetryStrategy):
+class CutOffByShutdown(Exception):  # noqa: N818 (what happened to the job, not an error of its own)
+    """The job was still running when its worker's grace period for stopping ran out."""
+
+
+async def return_jobs_cut_off_by_shutdown(
+    call_next: AsyncCallNext, context: JobContext, worker: Worker
+) -> Any:
+    """A worker middleware: a job cancelled because its worker stopped (SIGTERM, then the grace
+    period spent) raises CutOffByShutdown, which the job's retry strategy returns to the queue;
+    procrastinate would otherwise end it `aborted`, never to run. A job aborted on request stays
+    aborted, and a task without that strategy ends `failed`."""
+    try:
+        return await call_next()
+    except asyncio.CancelledError:
+        if context.abort_reason() is AbortReason.SHUTDOWN:
+            raise CutOffByShutdown from None
+        raise
+
+
+class ReturnedWhenCutOff(BaseRetryStrategy):
+    """Runs a job again at once when its stopping worker cut it off, and never for an error: the
+    strategy of tasks whose next scheduled run repeats them anyway."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, CutOffByShutdown):
+            # Not the job's failure: another worker runs it now, whatever its attempts.
+            return RetryDecision(retry_at=datetime.now(UTC))
+        return None
+
+
+class JitteredBackoff(ReturnedWhenCutOff):
     """Retries a job whose error says repeating could succeed, up to `max_attempts` runs in all,
     each after a random wait below `base * 2 ** attempts` (at most `cap`): retries of many jobs that
     failed together spread out instead of arriving together. A job out of attempts, or whose error
@@ -35,6 +71,8 @@ class JitteredBackoff(BaseRetryStrategy):
         self.other_errors_retried = other_errors_retried
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if returned := super().get_retry_decision(exception=exception, job=job):
+            return returned
         if isinstance(exception, DeliveryError):
             if not exception.retryable:
                 return None
