@@ -733,10 +733,18 @@ class Delivery:
     at: float
 
 
+# Items whose name begins so are poison: the receiver refuses their delivery for now, every time,
+# so their jobs run out of attempts and end failed.
+POISON = "Poison"
+POISON_ITEMS = 3
+# Idempotency keys stored expired before the run, which the scheduled purge must delete.
+EXPIRED_KEYS = 25
+
+
 class WebhookReceiver:
     """A local HTTP server that takes the item webhook as a receiver would: it verifies the
     signature over the raw body and records the delivery; at random it refuses one for now or
-    answers it too late."""
+    answers it too late, and it refuses a poison item's every time."""
 
     def __init__(self, secret: str, seed: int = 34) -> None:
         key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -757,9 +765,10 @@ class WebhookReceiver:
                 signed = any(hmac.compare_digest(expected, given) for given in signatures)
                 with lock:
                     draw = chance.random()
-                refused = signed and draw < RECEIVER_REFUSES
-                too_slow = signed and not refused and draw < RECEIVER_REFUSES + RECEIVER_TOO_SLOW
                 event = json.loads(body) if signed else {}
+                poisoned = str(event.get("data", {}).get("name", "")).startswith(POISON)
+                refused = signed and (poisoned or draw < RECEIVER_REFUSES)
+                too_slow = signed and not refused and draw < RECEIVER_REFUSES + RECEIVER_TOO_SLOW
                 delivery = Delivery(
                     webhook_id,
                     str(event.get("data", {}).get("id", "")),
@@ -870,6 +879,9 @@ class JobsRun:
     workers_started: int
     worker_exits: list[int]
     log: str
+    # The poison items' ids, and the expired idempotency keys left once drained.
+    poisoned: set[str]
+    expired_keys_left: int
 
     @property
     def creates(self) -> int:
@@ -886,12 +898,17 @@ class JobsRun:
         return sorted(first[item] - answered[item] for item in answered if item in first)
 
 
+# The scheduled purge's task (jobs/idempotency.py).
+PURGE_EXPIRED_KEYS = "idempotency.purge_expired_keys"
+
+
 def _stalled_retrier(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    """A process that runs the generated `retry_stalled_jobs` every 2 s, printing how many it
-    queued again, until it is killed."""
+    """A process that defers the scheduled purge once, then runs the generated
+    `retry_stalled_jobs` every 2 s, printing how many it queued again, until it is killed."""
     package = next(project.glob("src/*/worker.py")).parent.name
     script = f"""
 import asyncio
+import time
 from {package}.worker import job_queue
 from {package}.jobs.queue import retry_stalled_jobs
 
@@ -899,6 +916,9 @@ SILENCE = {STALLED_AFTER_SECONDS}
 
 async def main():
     async with job_queue.open_async():
+        # The purge's run, deferred now as its five-minute schedule would defer it.
+        purge = job_queue.configure_task("{PURGE_EXPIRED_KEYS}")
+        await purge.defer_async(timestamp=int(time.time()))
         while True:
             count = await retry_stalled_jobs(job_queue, seconds_since_heartbeat=SILENCE)
             print(count, flush=True)
@@ -962,6 +982,8 @@ def through_jobs_under_faults(
             JobWorkers(project, env, 2, logs) as workers,
         ):
             token = bearer_token(service)
+            _store_expired_keys(cluster.url, EXPIRED_KEYS)
+            _create_poison_items(service, token)
 
             def faults() -> None:
                 # Deliveries under way before the faults, so that the kill finds jobs running.
@@ -987,13 +1009,16 @@ def through_jobs_under_faults(
             try:
                 rows: list[tuple[Any, ...]] = []
                 jobs: Counter[str] = Counter()
+                expired = EXPIRED_KEYS
                 while time.monotonic() - loaded < drain_seconds:
                     table = ITEMS_TABLE[profile]
                     rows = database_rows(cluster.url, f"SELECT id, name FROM {table}")  # noqa: S608
                     jobs = _item_job_statuses(cluster.url, ITEM_JOB_TASK[profile])
+                    expired = _expired_keys(cluster.url)
                     delivered = {delivery.item_id for delivery in receiver.applied()}
-                    stored_ids = {str(item_id) for item_id, _ in rows}
-                    if stored_ids <= delivered and not (jobs["todo"] or jobs["doing"]):
+                    wanted = {str(item) for item, name in rows if not name.startswith(POISON)}
+                    drained = wanted <= delivered and not (jobs["todo"] or jobs["doing"])
+                    if drained and expired == 0:
                         break
                     time.sleep(0.5)
                 drained_after = time.monotonic() - loaded
@@ -1003,8 +1028,10 @@ def through_jobs_under_faults(
             stalled = sum(int(line) for line in printed.split() if line.isdigit())
             text = service.log_text() + "\n" + workers.log_text()
             started, exits = workers.started, list(workers.exits)
-    stored = {name: str(item_id) for item_id, name in rows}
-    outage = FaultRun(tally, back, stored, len(rows), set())
+    # The clients' items; the poison ones the test created itself.
+    stored = {name: str(item_id) for item_id, name in rows if not name.startswith(POISON)}
+    poisoned = {str(item_id) for item_id, name in rows if name.startswith(POISON)}
+    outage = FaultRun(tally, back, stored, len(rows) - len(poisoned), set())
     return JobsRun(
         outage,
         list(receiver.deliveries),
@@ -1014,4 +1041,35 @@ def through_jobs_under_faults(
         started,
         exits,
         text,
+        poisoned,
+        expired,
     )
+
+
+def _create_poison_items(service: Service, token: str) -> None:
+    with httpx.Client(base_url=service.base_url, timeout=60) as client:
+        for number in range(POISON_ITEMS):
+            created = client.post(
+                f"{API}/items",
+                json={"name": f"{POISON} {number}"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            created.raise_for_status()
+
+
+def _store_expired_keys(url: str, count: int) -> None:
+    """`count` idempotency keys as creates a day ago left them, expired an hour ago."""
+    for number in range(count):
+        database_rows(
+            url,
+            "INSERT INTO idempotency_keys (operation, key, fingerprint, result, expires_at)"
+            " VALUES ('create-item', %s, %s, '{}', now() - interval '1 hour') RETURNING key",
+            (f"expired-{number}", "0" * 64),
+        )
+
+
+def _expired_keys(url: str) -> int:
+    [(count,)] = database_rows(
+        url, "SELECT count(*) FROM idempotency_keys WHERE expires_at < now()"
+    )
+    return int(count)

@@ -44,7 +44,7 @@ QUOTED = re.compile(r"`([^`]+)`")
 class Renaming(Protocol):
     """How a skill's copies are renamed, and its placeholders filled."""
 
-    def told_by(self, skill: str) -> "Renaming":
+    def told_by(self, skill: str) -> Renaming:
         """The renaming with what the skill's text adds to it (names to keep, pairs)."""
         ...
 
@@ -78,7 +78,7 @@ class Names:
     def placeholders(self, text: str) -> str:
         return text.replace("<resources>", self.plural).replace("<resource>", self.singular)
 
-    def told_by(self, skill: str) -> "Names":
+    def told_by(self, skill: str) -> Names:
         found = KEEP.search(skill)
         assert found is not None, "the skill says which names to keep as they are"
         return replace(self, kept=tuple(QUOTED.findall(found[1])))
@@ -104,7 +104,7 @@ class JobName:
             text = text.replace(old, new)
         return text
 
-    def told_by(self, skill: str) -> "JobName":
+    def told_by(self, skill: str) -> JobName:
         found = RENAMES.search(skill)
         assert found is not None, "the skill says what to rename as you copy"
         pairs = tuple((old, self.placeholders(new)) for old, new in PAIR.findall(found[1]))

@@ -29,6 +29,7 @@ from production import (
     CLIENTS,
     FREEZE_BOUNDS,
     ITEMS_TABLE,
+    POISON_ITEMS,
     assert_answered_through,
     bearer_token,
     database_rows,
@@ -176,6 +177,13 @@ def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_
         f" {run.stalled_retried} stalled jobs queued again; {run.workers_started} worker"
         f" processes started, exits {run.worker_exits}"
     )
+    if len(deliveries) > 1:
+        span = deliveries[-1].at - deliveries[0].at
+        print(
+            f"{profile} jobs: {len(deliveries) / span / 2:.1f} job runs a second per worker"
+            f" ({len(deliveries)} POSTs in {span:.1f} s, 2 workers); failed {run.jobs['failed']},"
+            f" expired keys left {run.expired_keys_left}"
+        )
     waits = run.to_delivery()
     if waits:
         p50, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99)]
@@ -193,6 +201,10 @@ def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_
     assert other_ids == {}, "every delivery of an item, duplicates included, has its one webhook-id"
     assert run.jobs["todo"] == run.jobs["doing"] == 0, run.jobs
     assert run.jobs["succeeded"] == len(stored), "one job per committed item, and no other"
+    assert len(run.poisoned) == POISON_ITEMS
+    assert run.poisoned.isdisjoint(by_item), "a poison item's delivery was never applied"
+    assert run.jobs["failed"] == len(run.poisoned), "each poison job failed, and no other"
+    assert run.expired_keys_left == 0, "the scheduled purge left expired idempotency keys"
 
 
 BOUNDS = FREEZE_BOUNDS
