@@ -155,6 +155,44 @@ TEST_SUITE_TIMES = [
     "| 35 min 2 s of pytest in `.ci/run` on a fresh clone, all passed (39 min 10 s for the "
     "1,145 tests of `074e25c`, with renders and generated suites run beside it) | "
     "2026-12-07 09:09 UTC, commit `60088f3`, 2 cores, nothing beside it |",
+    "| `uv run pytest --junitxml=...` (1,155 tests) | everything, with the add-job skill "
+    "followed in every profile (4 tests, 62-90 s each) and the jobs' new tests; test time "
+    "summed over both workers 7,652 s: test_generated_projects 3,684 s, the real-history "
+    "updates 1,042 s, the production runs 606 s, test_update 584 s, the hostile answers "
+    "375 s | 64 min 12 s of pytest in `.ci/run` on a fresh clone, all passed: every group "
+    "took 1.7-1.9 times its time in the run above (the real-history updates 615 s there), "
+    "so the machine, not the 4 new tests (about 300 s of test time), made the difference | "
+    "2026-12-07 12:28 UTC, commit `011c273`, 2 cores, a few short renders beside it |",
+    "",
+]
+
+# The jobs' production run (tests/test_production.py), copied by hand as TEST_SUITE_TIMES is.
+JOBS_UNDER_FAULTS = [
+    "## Jobs under faults",
+    "",
+    "Measured by "
+    "`tests/test_production.py::test_jobs_deliver_every_created_item_through_a_killed_worker_"
+    "and_a_database_restart`, "
+    "not by this script (it copies these lines from `JOBS_UNDER_FAULTS` in "
+    "benchmarks/run.py; docs/jobs.md says what the run does and has every run's row): two "
+    "web workers and two job workers of each SQL profile with jobs, on a PostgreSQL "
+    "cluster of the test's own, 32 clients creating and reading items while the webhook "
+    "receiver refuses 10% for now and answers 5% too late, one job worker killed with "
+    "`kill -9` and the database restarted mid-run, 3 poison items whose jobs must end "
+    "`failed` and 25 expired idempotency keys the purge must delete. Job runs a second per "
+    "worker are the receiver's POSTs over their span, halved: the rate of the creates the "
+    "workers kept up with, not their ceiling (one worker runs 316 no-op jobs a second, "
+    "docs/jobs.md).",
+    "",
+    "| profile | creates (201) | job runs (POSTs) | job runs a second per worker | 201 to "
+    "first delivery: p50, p99, max | drained after the load | poison jobs failed | expired "
+    "keys left | measured |",
+    "|---|---|---|---|---|---|---|---|---|",
+    "| model-first | 336 | 417 | 8.4 | 9.28 s, 9.96 s, 11.6 s | 16.9 s | 3 of 3 | 0 of 25 "
+    "| 2026-12-07 12:33 UTC, commit `fb995d9`, 2 cores, the three one after another (load "
+    "average 2.1-2.5) |",
+    "| layered | 320 | 402 | 4.2 | 8.53 s, 9.11 s, 9.4 s | 40.9 s | 3 of 3 | 0 of 25 | same |",
+    "| ddd | 333 | 417 | 8.1 | 12.46 s, 13.15 s, 22.5 s | 17.8 s | 3 of 3 | 0 of 25 | same |",
     "",
 ]
 
@@ -920,6 +958,7 @@ def report(
         "",
     ]
     lines += TEST_SUITE_TIMES
+    lines += JOBS_UNDER_FAULTS
     if loads:
         lines += goals_report(results, loads, targets, renders)
         lines += comparison_report(results, loads, targets, renders)
