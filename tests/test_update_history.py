@@ -612,9 +612,9 @@ def template_commit_that_adds_a_revision_and_moves_a_module(history: Path) -> No
     git(
         history, "mv", str(moved / "idempotency.py.jinja"), str(moved / "idempotency_keys.py.jinja")
     )
-    routes = history / MODEL_FIRST / "api" / "items.py.jinja"
-    routes.write_text(
-        routes.read_text().replace(
+    deps = history / MODEL_FIRST / "api" / "deps.py.jinja"
+    deps.write_text(
+        deps.read_text().replace(
             "repositories.idempotency import", "repositories.idempotency_keys import"
         )
     )
