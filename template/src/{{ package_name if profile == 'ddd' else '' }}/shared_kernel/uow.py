@@ -1,11 +1,23 @@
 """The unit of work, and the repositories whose aggregates it collects events from."""
 
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Self
+from uuid import UUID
 
 from .domain import AggregateRoot, DomainEvent
-from .idempotency import IdempotencyStore
+from .idempotency import IdempotencyStore, keyed_request, run_once
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """The key a client sent with a command, so that the command changes things once per key;
+    with `caller` (who sent it, when known) the key is theirs alone."""
+
+    key: str
+    caller: str | None = None
 
 
 class Repository:
@@ -33,6 +45,8 @@ class UnitOfWork(ABC):
 
     # The idempotency keys of creates, kept in the same transaction as the changes.
     requests: IdempotencyStore
+    # The client's key for the command this unit of work runs, if it sent one (the bus sets it).
+    idempotency_key: IdempotencyKey | None = None
 
     def __init__(self) -> None:
         self._committed_events: list[DomainEvent] = []
@@ -54,6 +68,18 @@ class UnitOfWork(ABC):
         await self._commit(events)
         self._committed_events.extend(events)
 
+    async def once(
+        self, operation: str, fingerprint: str, create: Callable[[], Awaitable[UUID]]
+    ) -> UUID:
+        """The id of what `create()` makes; for a command sent again with its key, the id it
+        made the first time, without running it again. `fingerprint` is what the command asks
+        for, serialised the same way every time; `commit()` keeps the key with the change."""
+        key = self.idempotency_key
+        if key is None:
+            return await create()
+        request = keyed_request(operation, key.key, fingerprint, key.caller)
+        return await run_once(request, self.requests, create, dump=str, load=_recorded_id)
+
     def collect_new_events(self) -> list[DomainEvent]:
         """The events of the changes committed so far, each handed out once."""
         events, self._committed_events = self._committed_events, []
@@ -68,3 +94,8 @@ class UnitOfWork(ABC):
 
     @abstractmethod
     def _repositories(self) -> Iterable[Repository]: ...
+
+
+def _recorded_id(answer: str) -> UUID:
+    # Before handlers answered with ids, the whole view was recorded: its id is the answer.
+    return UUID(json.loads(answer)["id"]) if answer.startswith("{") else UUID(answer)

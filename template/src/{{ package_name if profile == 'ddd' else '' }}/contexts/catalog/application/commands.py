@@ -5,7 +5,6 @@ from typing import TypedDict
 from uuid import UUID
 
 from ....shared_kernel.messages import Command
-from .queries import ItemView
 
 
 class ItemChanges(TypedDict, total=False):
@@ -17,15 +16,12 @@ class ItemChanges(TypedDict, total=False):
 
 
 @dataclass(frozen=True)
-class CreateItem(Command[ItemView]):
-    """Answers with the new item; sent again with its key, with the item made the first time."""
+class CreateItem(Command[UUID]):
+    """Answers with the new item's id."""
 
     name: str
     description: str = ""
     origin: str | None = None
-    idempotency_key: str | None = None
-    # Who sent it, when known: the key is then theirs alone (shared_kernel/idempotency.py).
-    caller: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,47 +4,34 @@ import json
 from uuid import UUID
 
 from ....shared_kernel.errors import ConflictError, NotFoundError
-from ....shared_kernel.idempotency import keyed_request, run_once
 from ..domain.model import Item
 from ..domain.value_objects import ItemDescription, ItemName, ItemOrigin
 from .commands import ChangeItem, CreateItem, RemoveItem
-from .queries import ItemView
 from .unit_of_work import CatalogUnitOfWork
 
 # The operation an idempotency key belongs to: the same key may be used once per operation.
 CREATE_ITEM = "create-item"
 
 
-async def create_item(command: CreateItem, uow: CatalogUnitOfWork) -> ItemView:
+async def create_item(command: CreateItem, uow: CatalogUnitOfWork) -> UUID:
     name = ItemName(command.name)
     description = ItemDescription(command.description)
     origin = ItemOrigin.of(command.origin)
 
-    async def create() -> ItemView:
+    async def create() -> UUID:
         await _ensure_item_name_is_free(uow, name)
         item = Item.create(name, description, origin)
         await uow.items.add(item)
-        return ItemView(
-            id=item.id,
-            name=item.name.value,
-            description=item.description.value,
-            origin=None if item.origin is None else item.origin.value,
-            version=item.version,
-        )
+        return item.id
 
     # An unknown origin is left out, so a key stored before items had one still matches its retry.
     fields = [name.value, description.value]
-    payload = json.dumps(fields if origin is None else [*fields, origin.value])
     async with uow:
-        view = await run_once(
-            keyed_request(CREATE_ITEM, command.idempotency_key, payload, command.caller),
-            uow.requests,
-            create,
-            dump=_item_json,
-            load=_item_from_json,
+        item_id = await uow.once(
+            CREATE_ITEM, json.dumps(fields if origin is None else [*fields, origin.value]), create
         )
         await uow.commit()
-    return view
+    return item_id
 
 
 async def change_item(command: ChangeItem, uow: CatalogUnitOfWork) -> None:
@@ -86,19 +73,3 @@ async def _ensure_item_name_is_free(uow: CatalogUnitOfWork, name: ItemName) -> N
     if await uow.items.name_taken(name):
         msg = f"An item named {name.value!r} already exists."
         raise ConflictError(msg)
-
-
-def _item_json(item: ItemView) -> str:
-    return json.dumps({**item, "id": str(item["id"])})
-
-
-def _item_from_json(text: str) -> ItemView:
-    fields = json.loads(text)
-    return ItemView(
-        id=UUID(fields["id"]),
-        name=fields["name"],
-        description=fields["description"],
-        # A result stored before items had an origin has none.
-        origin=fields.get("origin"),
-        version=fields["version"],
-    )

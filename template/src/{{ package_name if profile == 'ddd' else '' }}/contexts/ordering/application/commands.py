@@ -4,18 +4,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ....shared_kernel.messages import Command
-from .queries import OrderView
 
 
 @dataclass(frozen=True)
-class PlaceOrder(Command[OrderView]):
-    """Answers with the order; sent again with its key, with the order placed the first time."""
+class PlaceOrder(Command[UUID]):
+    """Answers with the new order's id."""
 
     product_id: UUID
     quantity: int
-    idempotency_key: str | None = None
-    # Who sent it, when known: the key is then theirs alone (shared_kernel/idempotency.py).
-    caller: str | None = None
 
 
 @dataclass(frozen=True)
