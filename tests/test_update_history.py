@@ -579,6 +579,56 @@ MIDWAY_CONFLICT_CEILING = 3
 CURRENT_SHAPE_CONFLICT_CEILING = 3
 
 
+def since_keys_are_their_callers_own(history: Path) -> str:
+    """The first commit that kept each signed-in caller's idempotency keys apart: a retry that spans
+    an update from before it is a new request (its template-changes entry says so)."""
+    scoped = git(
+        history,
+        "log",
+        "--reverse",
+        "--format=%H",
+        "-S",
+        "is its caller's own",
+        "--",
+        "template/docs/template-changes.md.jinja",
+    ).split()
+    assert scoped, "the history never made idempotency keys their caller's own"
+    return scoped[0]
+
+
+KEYED = {"Idempotency-Key": "sent-before-the-update"}
+
+
+@pytest.mark.parametrize("profile", SQL_PROFILES)
+def test_a_create_sent_before_the_update_is_answered_by_its_key_after_it(
+    profile: str, history: Path, tmp_path: Path, databases: tuple[str, str]
+) -> None:
+    case = generated(
+        history, since_keys_are_their_callers_own(history), profile, tmp_path, databases
+    )
+    body = {"name": "Lamp", "description": "created once"}
+    with (
+        serving(case.project, case.env, tmp_path / "before.log") as service,
+        client_for(service, register=True) as client,
+    ):
+        first = client.post("/items", json=body, headers=KEYED)
+    assert first.status_code == 201, first.text
+
+    output = update(case.project, case.env)
+    assert conflicted(case.project) == [], output
+    follow_what_it_printed(case.project, output, case.env)
+
+    with (
+        serving(case.project, case.env, tmp_path / "after.log") as service,
+        client_for(service, register=False) as client,
+    ):
+        retried = client.post("/items", json=body, headers=KEYED)
+        listed = client.get("/items")
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["id"] == first.json()["id"]
+    assert listed.json()["total"] == 1
+
+
 def test_a_serverless_service_in_its_current_shape_updates_with_its_table_and_checks(
     history: Path, tmp_path: Path, databases: tuple[str, str]
 ) -> None:
