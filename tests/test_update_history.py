@@ -613,6 +613,7 @@ def test_a_create_sent_before_the_update_is_answered_by_its_key_after_it(
     ):
         first = client.post("/items", json=body, headers=KEYED)
     assert first.status_code == 201, first.text
+    committed(case.project, "Locked, as a team commits its lock file")
 
     output = update(case.project, case.env)
     assert conflicted(case.project) == [], output
