@@ -584,10 +584,10 @@ REWRITTEN_COPIED_LINES = {
 }
 
 
-# Definitions of the example resource that the skill copied beside, and the template has rewritten
-# since (ddd's commands carry domain intent only and creates answer with ids, 2026-12-07): the update
-# leaves the example's and the team's in one conflict, and the team keeps its own beside the
-# template's.
+# Definitions of the example resource that the skill copied beside, and the template has
+# rewritten since (ddd's commands carry domain intent only and creates answer with ids,
+# 2026-12-07): the update leaves the example's and the team's in one conflict, and the team keeps
+# its own beside the template's.
 REWRITTEN_COPIED_DEFINITIONS = (
     "src/my_service/contexts/catalog/application/commands.py",
     "src/my_service/contexts/catalog/application/handlers.py",
