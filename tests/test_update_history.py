@@ -17,6 +17,7 @@ team's work still routed, every check green, and no more conflicts than the case
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
 import subprocess
@@ -40,6 +41,7 @@ from support import (
     copy_of_the_template,
     describe,
     git,
+    load_hook,
     project_env,
     python_for,
     render,
@@ -55,6 +57,7 @@ CONFLICT = re.compile(
 )
 NEXT = "Next, in this order:"
 TAGS = Names(plural="tags", singular="tag")
+MERGING_IMPORTS = load_hook("merge_import_conflicts")
 # What the API was sent, by resource and the id it answered with.
 Rows = dict[str, dict[str, dict[str, str]]]
 
@@ -397,7 +400,9 @@ def resolve_as_the_team(project: Path, files: list[str], edits: list[TeamEdit]) 
         )
         own = next((edit.own_definitions for edit in edits if edit.path == name), "")
         if own:
-            path.write_text(CONFLICT.sub(partial(theirs_and_own, word=own), path.read_text()))
+            module = MERGING_IMPORTS.Module(project, "my_service", path)
+            resolved = partial(theirs_and_own, word=own, module=module)
+            path.write_text(CONFLICT.sub(resolved, path.read_text()))
             git(project, "add", "-A")
             continue
         if rewritten:
@@ -416,17 +421,46 @@ def resolve_as_the_team(project: Path, files: list[str], edits: list[TeamEdit]) 
         git(project, "add", "-A")
 
 
-def theirs_and_own(conflict: re.Match[str], word: str) -> str:
-    """The template's side of a conflict, then the team's top-level definitions named for `word`
-    (what it copied beside the example), as a person keeps their own code."""
-    blocks = re.split(r"\n\n+(?=[^\s)])", conflict["ours"])
-    named = re.compile(rf"^(?:async def |def |class )?\w*{word}\w*\b", re.IGNORECASE | re.MULTILINE)
-    own = [
-        block.strip("\n")
-        for block in blocks
-        if named.search("\n".join(line for line in block.splitlines() if not line.startswith("@")))
-    ]
-    return conflict["theirs"] + "".join(f"\n\n{block}\n" for block in own)
+def theirs_and_own(conflict: re.Match[str], word: str, module: object) -> str:
+    """A conflict where the team copied definitions beside the example's, resolved as a person
+    does: imports merged as the update's own hook merges them (both sides' names); otherwise the
+    team's definitions named for `word`, where they were around the template's side, and the
+    example's old ones dropped."""
+    merged = MERGING_IMPORTS.settled(module, conflict["ours"], conflict["theirs"])
+    if merged is not None:
+        return str(merged)
+    parts = [own_part(block, word) for block in re.split(r"\n\n+(?=[^\s)])", conflict["ours"])]
+    first_example = next((n for n, part in enumerate(parts) if part is None), len(parts))
+    before = [part for part in parts[:first_example] if part]
+    after = [part for part in parts[first_example:] if part]
+    return (
+        "".join(f"{part}\n\n\n" for part in before)
+        + conflict["theirs"]
+        + "".join(f"\n\n{part}\n" for part in after)
+    )
+
+
+def own_part(block: str, word: str) -> str | None:
+    """What of a top-level block is the team's: its imports of names with `word`, or the whole
+    definition if its name has it; None for the example's."""
+    block = block.strip("\n")
+    if not block:
+        return ""
+    try:
+        nodes = ast.parse(block).body
+    except SyntaxError:
+        nodes = []
+    if nodes and all(isinstance(node, ast.ImportFrom) for node in nodes):
+        lines = [
+            f"from {'.' * node.level}{node.module or ''} import {', '.join(names)}"
+            for node in nodes
+            if isinstance(node, ast.ImportFrom)
+            if (names := [a.name for a in node.names if word.lower() in a.name.lower()])
+        ]
+        return "\n".join(lines) or None
+    header = next(line for line in block.splitlines() if not line.startswith("@"))
+    name = re.match(r"(?:async def |def |class )?(\w*)", header)
+    return block if name and word.lower() in name.group(1).lower() else None
 
 
 def ours_but(conflict: re.Match[str], rewritten: tuple[str, ...]) -> str:

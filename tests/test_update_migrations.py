@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from support import REPO, snapshot
-
-
-def load_hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Dataclasses look their module up while they are made.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from support import REPO, load_hook, snapshot
 
 team_notes = load_hook("migrate_team_notes")
 
