@@ -773,12 +773,8 @@ def measure_production(profile: str, template: Path, workdir: Path) -> Productio
         outage = production.through_restart_and_crash(
             profile, project, cluster, workdir / f"{profile}-faults.log"
         )
-    # As the freeze test stops it: twice as long as a request's bound.
-    freeze_seconds = 2 * (
-        float(production.FREEZE_BOUNDS["DATABASE_POOL_TIMEOUT_SECONDS"])
-        + float(production.FREEZE_BOUNDS["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
-        + 1
-    )
+    # As the freeze test stops it.
+    freeze_seconds = production.FREEZE_SECONDS
     with production.own_cluster() as cluster:
         freeze = production.through_a_freeze(
             profile,

@@ -555,6 +555,19 @@ FREEZE_BOUNDS = {
     "DATABASE_TRANSACTION_TIMEOUT_SECONDS": "4",
     "DATABASE_READY_TIMEOUT_SECONDS": "1",
 }
+# The generated README's bound on a request whose database does not answer: the wait for a
+# pooled connection, then connecting or a statement given up by the client (a second after the
+# server's own timeout), for each unit of database work the request does.
+REQUEST_BOUND_SECONDS = float(FREEZE_BOUNDS["DATABASE_POOL_TIMEOUT_SECONDS"]) + max(
+    float(FREEZE_BOUNDS["DATABASE_CONNECT_TIMEOUT_SECONDS"]),
+    float(FREEZE_BOUNDS["DATABASE_STATEMENT_TIMEOUT_SECONDS"]) + 1,
+)
+READY_BOUND_SECONDS = float(FREEZE_BOUNDS["DATABASE_READY_TIMEOUT_SECONDS"])
+# What a busy runner may add to a bound: generous, yet far below the minutes an unbounded wait is.
+MARGIN_SECONDS = 8
+# Twice what a request may take, margin included: a request held for the whole stop, as one
+# without a bound would be, takes longer than any bounded one may.
+FREEZE_SECONDS = 2 * (REQUEST_BOUND_SECONDS + MARGIN_SECONDS)
 
 
 @dataclass
@@ -909,6 +922,7 @@ def _stalled_retrier(project: Path, env: dict[str, str]) -> subprocess.Popen[str
     script = f"""
 import asyncio
 import time
+from procrastinate.exceptions import AlreadyEnqueued
 from {package}.worker import job_queue
 from {package}.jobs.queue import retry_stalled_jobs
 
@@ -916,9 +930,13 @@ SILENCE = {STALLED_AFTER_SECONDS}
 
 async def main():
     async with job_queue.open_async():
-        # The purge's run, deferred now as its five-minute schedule would defer it.
+        # The purge's run, deferred now as its five-minute schedule would defer it, unless a
+        # worker's own schedule has queued it already (its queueing lock allows one).
         purge = job_queue.configure_task("{PURGE_EXPIRED_KEYS}")
-        await purge.defer_async(timestamp=int(time.time()))
+        try:
+            await purge.defer_async(timestamp=int(time.time()))
+        except AlreadyEnqueued:
+            pass
         while True:
             count = await retry_stalled_jobs(job_queue, seconds_since_heartbeat=SILENCE)
             print(count, flush=True)
@@ -957,7 +975,7 @@ def through_jobs_under_faults(
     logs: Path,
     *,
     clients: int,
-    drain_seconds: float = 120,
+    drain_seconds: float = 300,
 ) -> JobsRun:
     """The service with its web workers and two job workers, the item webhook pointing at a local
     receiver; `clients` clients create and read items while one job worker is killed with

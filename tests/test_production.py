@@ -28,8 +28,12 @@ from production import (
     API,
     CLIENTS,
     FREEZE_BOUNDS,
+    FREEZE_SECONDS,
     ITEMS_TABLE,
+    MARGIN_SECONDS,
     POISON_ITEMS,
+    READY_BOUND_SECONDS,
+    REQUEST_BOUND_SECONDS,
     assert_answered_through,
     bearer_token,
     database_rows,
@@ -208,17 +212,6 @@ def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_
 
 
 BOUNDS = FREEZE_BOUNDS
-# The generated README's bound on a request whose database does not answer: the wait for a
-# pooled connection, then connecting or a statement given up by the client (a second after the
-# server's own timeout), for each unit of database work the request does.
-REQUEST_BOUND_SECONDS = float(BOUNDS["DATABASE_POOL_TIMEOUT_SECONDS"]) + max(
-    float(BOUNDS["DATABASE_CONNECT_TIMEOUT_SECONDS"]),
-    float(BOUNDS["DATABASE_STATEMENT_TIMEOUT_SECONDS"]) + 1,
-)
-READY_BOUND_SECONDS = float(BOUNDS["DATABASE_READY_TIMEOUT_SECONDS"])
-# What a busy runner may add to a bound: generous, yet far below the minutes an unbounded wait is.
-MARGIN_SECONDS = 5
-FREEZE_SECONDS = 2 * REQUEST_BOUND_SECONDS
 
 
 @pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
