@@ -38,6 +38,7 @@ from support import (
     quick_if_default,
     run,
     shared_mypy_cache,
+    warm_mypy_cache,
 )
 
 VARIANTS = [variant for profile in PROFILES for variant in option_variants(profile)]
@@ -436,6 +437,7 @@ def project_after_the_skill(
         project = fresh_copy(destination, profile=profile, assistants=["claude"])
         env = project_env(python_for("3.11"))
         assert run(["uv", "sync"], project, env).returncode == 0
+        warm_mypy_cache(project, profile)
         _followed[profile] = (project, follow(project, RECIPE_NAMES, env))
     return _followed[profile]
 
@@ -484,6 +486,7 @@ def test_following_the_add_resource_skill_with_jobs_gives_the_resource_its_job_a
     with new_postgres_database() as development, new_postgres_database() as tests:
         env = project_env(python_for("3.11"), DATABASE_URL=development, TEST_DATABASE_URL=tests)
         assert run(["uv", "sync"], project, env).returncode == 0
+        warm_mypy_cache(project, profile)
         ran = follow(project, RECIPE_NAMES, env)
 
     assert [describe(result) for result in ran if result.returncode != 0] == []
@@ -509,6 +512,7 @@ def test_following_the_add_job_skill_gives_a_scheduled_job_and_stays_green(
     )
     env = project_env(python_for("3.11"))
     assert run(["uv", "sync"], project, env).returncode == 0
+    warm_mypy_cache(project, profile)
 
     ran = follow(project, JobName("send_reminders"), env, JOB_SKILL)
 

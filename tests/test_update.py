@@ -36,6 +36,7 @@ from support import (
     run,
     sh_block_after,
     snapshot,
+    warm_mypy_cache,
 )
 
 pytestmark = pytest.mark.slow
@@ -242,6 +243,7 @@ def test_an_updated_project_passes_its_own_checks_and_tests(
     updated = updated_after_the_teams_changes(profile, template_repo, tmp_path_factory)
     project = Path(shutil.copytree(updated, tmp_path / "service", symlinks=True))
     env = project_env(python_for("3.11"))
+    warm_mypy_cache(project, profile)
 
     for command in (
         ["uv", "sync"],
@@ -363,6 +365,7 @@ def test_the_readme_answer_switch_works_as_written(template_repo: Path, tmp_path
     assert "auth: jwt" in (project / ".copier-answers.yml").read_text()
     assert (project / "src" / "my_service" / "api" / "auth.py").exists()
     git(project, "add", "-A")
+    warm_mypy_cache(project, "layered")
     checks = run_as_written("uv sync -q && uv run mypy && uv run pytest -q", project)
     assert checks.returncode == 0, describe(checks)
 

@@ -46,6 +46,7 @@ from support import (
     python_for,
     render,
     run,
+    warm_mypy_cache,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -531,6 +532,7 @@ def generated(
     env = project_env(python_for("3.11"), TEST_DATABASE_URL=tests)
     synced = run(["uv", "sync", "--all-extras"], project, env)
     assert synced.returncode == 0, describe(synced)
+    warm_mypy_cache(project, profile)
     return Case(profile, project, env, service, list(SHARED_EDITS))
 
 
