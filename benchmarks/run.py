@@ -170,6 +170,21 @@ TEST_SUITE_TIMES = [
     "the hostile answers 234 s | 44 min 37 s of pytest in `.ci/run` on a fresh clone, all "
     "passed; mypy's caches warm from two interrupted runs and the session's renders | "
     "2026-12-07 15:11 UTC, commit `c3c3e81`, 2 cores, nothing beside it |",
+    "| `uv run pytest --junitxml=...` (1,158 tests) | everything, with ddd's commands ",
+    "carrying domain intent only and the keyed-create real-history test (3 tests) | 90 ",
+    "min 33 s of pytest in `.ci/run` on a fresh clone, 1 failed (the freeze test's ",
+    "slowest request, 11.5 s against 10 s, since reworked); renders beside it in its ",
+    "first minutes. The project's CI ran the same commits in 78 min 22 s (1 failed: the ",
+    "jobs run's 120 s wait for the poison jobs' retries, since 300 s) | 2026-12-07 19:30 ",
+    "UTC, commit `bceab41`, 2 cores |",
+    "| `uv run pytest --junitxml=... --durations=80` (1,158 tests) | the same commits on ",
+    "a new machine, mypy's caches empty; test time summed over both workers 5,740 s: the ",
+    "generated suites 1,077 s (41, 19-85 s each), the static checks 512 s (164), pyright ",
+    "172 s, the skills followed 691 s (11 tests, 37-120 s each), the real-history updates",
+    " 931 s (11 tests, 55-156 s each), the production runs 469 s, test_update 420 s, the ",
+    "hostile answers 223 s, schemathesis 185 s | 48 min 1 s of pytest in `.ci/run`, all ",
+    "passed: half the summed test time to within 12 s, so only less work makes it shorter",
+    " | 2026-12-07 22:20 UTC, commit `469dda7`, 2 cores, nothing beside it |",
     "",
 ]
 
