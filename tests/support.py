@@ -88,32 +88,44 @@ SQL_JOBS_PROFILES = [profile for profile in SQL_PROFILES if jobs_offered(profile
 
 
 def option_variants(profile: str) -> list[Variant]:
-    """The profile's defaults, then every value of every option, each changed from the defaults
-    (cookiecutter-django style). Options that write files of their own and no code (the license,
-    the CI system, the assistants) share a variant, and the newer Pythons ride on variants whose
-    code the interpreter does not touch: each value is still checked in a whole project once, with
-    one install fewer for each value folded (`docker`, `deploy`, `database` and `auth` change code
-    and keep variants of their own)."""
+    """The profile's defaults, then variants that together give every value of every option
+    (cookiecutter-django checks each value changed from the defaults; here each is checked in a
+    whole project once, and variants change several options at once to need fewer installs).
+    Options that write files of their own and no code (the license, the CI system, the
+    assistants) and the newer Pythons ride on variants that change code; the fullest variant is
+    what a production deployment turns on, together."""
     base = {"profile": profile}
+    everything_assisted = {
+        "assistants": ["claude", "agents", "copilot", "cursor"],
+        "copilot_agents": True,
+    }
+    unassisted = {"assistants": [], "tdd": False, "license": "Proprietary"}
     variants = [Variant(f"{profile}-defaults", base)]
     if profile in SQL_PROFILES:
         variants += [
-            Variant(f"{profile}-postgresql", {**base, "database": "postgresql"}),
+            on_python(
+                "3.13",
+                Variant(
+                    f"{profile}-postgresql-no-ci-bsd",
+                    {**base, "database": "postgresql", "ci": "none", "license": "BSD-3-Clause"},
+                ),
+            ),
             # Without the image, SQLite may take jobs: development's in-memory queue, run by the
             # web process itself (docs/jobs.md).
-            Variant(f"{profile}-no-docker-jobs", {**base, "docker": False, "jobs": True}),
-            *(
-                [Variant(f"{profile}-jobs", {**base, "database": "postgresql", "jobs": True})]
-                if jobs_offered(profile)
-                else []
+            Variant(
+                f"{profile}-no-docker-jobs-gitlab-apache",
+                {**base, "docker": False, "jobs": True, "ci": "gitlab", "license": "Apache-2.0"},
             ),
             on_python(
                 "3.12",
-                Variant(f"{profile}-opentelemetry", {**base, "telemetry": "opentelemetry"}),
+                Variant(
+                    f"{profile}-jwt-no-assistants-no-tdd-proprietary",
+                    {**base, "auth": "jwt", **unassisted},
+                ),
             ),
             # Everything a production deployment turns on, together (PostgreSQL with accounts).
             Variant(
-                f"{profile}-production",
+                f"{profile}-production-all-assistants",
                 {
                     **base,
                     "database": "postgresql",
@@ -121,34 +133,31 @@ def option_variants(profile: str) -> list[Variant]:
                     "deploy": "kubernetes",
                     "telemetry": "opentelemetry",
                     **({"jobs": True} if jobs_offered(profile) else {}),
+                    **everything_assisted,
                 },
             ),
         ]
     else:
         variants += [
-            on_python("3.12", Variant(f"{profile}-tracer", {**base, "tracer": True})),
-            Variant(f"{profile}-jobs", {**base, "jobs": True}),
+            on_python(
+                "3.12",
+                Variant(
+                    f"{profile}-tracer-gitlab-no-assistants-no-tdd-proprietary",
+                    {**base, "tracer": True, "ci": "gitlab", **unassisted},
+                ),
+            ),
+            Variant(
+                f"{profile}-jobs-all-assistants-apache",
+                {**base, "jobs": True, "license": "Apache-2.0", **everything_assisted},
+            ),
+            on_python(
+                "3.13",
+                Variant(
+                    f"{profile}-jwt-no-ci-bsd",
+                    {**base, "auth": "jwt", "ci": "none", "license": "BSD-3-Clause"},
+                ),
+            ),
         ]
-    variants += [
-        Variant(f"{profile}-jwt", {**base, "auth": "jwt"}),
-        Variant(f"{profile}-gitlab-apache", {**base, "ci": "gitlab", "license": "Apache-2.0"}),
-        on_python(
-            "3.13",
-            Variant(f"{profile}-no-ci-bsd", {**base, "ci": "none", "license": "BSD-3-Clause"}),
-        ),
-        Variant(
-            f"{profile}-no-assistants-no-tdd-proprietary",
-            {**base, "assistants": [], "tdd": False, "license": "Proprietary"},
-        ),
-        Variant(
-            f"{profile}-all-assistants",
-            {
-                **base,
-                "assistants": ["claude", "agents", "copilot", "cursor"],
-                "copilot_agents": True,
-            },
-        ),
-    ]
     return variants
 
 
