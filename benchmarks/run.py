@@ -798,17 +798,11 @@ def measure_production(profile: str, template: Path, workdir: Path) -> Productio
             profile, project, cluster, workdir / f"{profile}-faults.log"
         )
     # As the freeze test stops it.
-    freeze_seconds = production.FREEZE_SECONDS
     with production.own_cluster() as cluster:
         freeze = production.through_a_freeze(
-            profile,
-            project,
-            cluster,
-            workdir / f"{profile}-freeze.log",
-            seconds=freeze_seconds,
-            **production.FREEZE_BOUNDS,
+            profile, project, cluster, workdir / f"{profile}-freeze.log"
         )
-    return ProductionRuns(outage, tally, seconds, freeze, freeze_seconds, backlog)
+    return ProductionRuns(outage, tally, seconds, freeze, production.FREEZE_SECONDS, backlog)
 
 
 def production_report(profile: str, runs: ProductionRuns) -> list[str]:

@@ -577,24 +577,22 @@ class FreezeRun:
     probes: list[tuple[float, int]]
 
 
-def through_a_freeze(
-    profile: str, project: Path, cluster: Cluster, log: Path, *, seconds: float, **settings: str
-) -> FreezeRun:
-    """Half of CLIENTS create and read while every process of the database is stopped for
-    `seconds` (SIGSTOP, then SIGCONT), each retrying a failed create with its key; meanwhile a
-    probe asks /ready twice a second."""
+def through_a_freeze(profile: str, project: Path, cluster: Cluster, log: Path) -> FreezeRun:
+    """The service with FREEZE_BOUNDS: half of CLIENTS create and read while every process of the
+    database is stopped for FREEZE_SECONDS (SIGSTOP, then SIGCONT), each retrying a failed create
+    with its key; meanwhile a probe asks /ready twice a second."""
     tally = Tally()
     back: list[float] = []
     probes: list[tuple[float, int]] = []
     frozen = threading.Event()
-    with served(project, cluster.url, log, **settings) as service:
+    with served(project, cluster.url, log, **FREEZE_BOUNDS) as service:
         token = bearer_token(service)
 
         def fault() -> None:
             time.sleep(1.5)
             with cluster.frozen():
                 frozen.set()
-                time.sleep(seconds)
+                time.sleep(FREEZE_SECONDS)
                 frozen.clear()
             back.append(time.monotonic())
             time.sleep(3)

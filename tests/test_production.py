@@ -27,8 +27,6 @@ import pytest
 from production import (
     API,
     CLIENTS,
-    FREEZE_BOUNDS,
-    FREEZE_SECONDS,
     ITEMS_TABLE,
     MARGIN_SECONDS,
     POISON_ITEMS,
@@ -211,9 +209,6 @@ def test_jobs_deliver_every_created_item_through_a_killed_worker_and_a_database_
     assert run.expired_keys_left == 0, "the scheduled purge left expired idempotency keys"
 
 
-BOUNDS = FREEZE_BOUNDS
-
-
 @pytest.mark.parametrize("profile", grouped(SQL_PROFILES))
 def test_while_the_database_does_not_answer_every_request_gets_a_503_within_its_bound(
     profile: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
@@ -222,7 +217,7 @@ def test_while_the_database_does_not_answer_every_request_gets_a_503_within_its_
     log = tmp_path / "service.log"
 
     with own_cluster() as cluster:
-        freeze = through_a_freeze(profile, project, cluster, log, seconds=FREEZE_SECONDS, **BOUNDS)
+        freeze = through_a_freeze(profile, project, cluster, log)
 
     tally = freeze.outage.tally
     slowest = max(tally.waits, default=(0.0, ""))
